@@ -1,0 +1,18 @@
+# Warnings for Portico's own targets; fatal with PORTICO_WERROR (CI turns it on).
+function(portico_set_warnings target)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor
+      -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
+    if(PORTICO_WERROR)
+      target_compile_options(${target} PRIVATE -Werror)
+    endif()
+  endif()
+endfunction()
+
+# PORTICO_SANITIZE=address,undefined | thread
+function(portico_set_sanitizers target)
+  if(PORTICO_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=${PORTICO_SANITIZE} -fno-omit-frame-pointer)
+    target_link_options(${target} PUBLIC -fsanitize=${PORTICO_SANITIZE})
+  endif()
+endfunction()

@@ -1,0 +1,192 @@
+#pragma once
+/// Filters: the extension point for the request and response phases, and the per-request Exchange.
+
+#include <any>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "portico/error.hpp"
+#include "portico/http.hpp"
+#include "portico/upstream.hpp"
+
+namespace portico {
+
+namespace detail {
+class Completion;
+struct ExchangeAccess;
+}  // namespace detail
+
+/// A handle a filter takes from Exchange::defer() to finish its request phase later, from any
+/// thread. Call exactly one of next() or respond(); the exchange resumes on its own event loop.
+/// If the last copy is destroyed without either, the request fails with a 500 (FilterThrew).
+class Deferred {
+ public:
+  Deferred() = default;
+  /// Continues with the next filter (or the upstream).
+  void next() const;
+  /// Short-circuits: this response goes to the client; response filters already entered run.
+  void respond(Response response) const;
+  /// Fails the request with an engine error (mapped to a status by the one table).
+  void fail(Error error) const;
+  explicit operator bool() const noexcept { return static_cast<bool>(completion_); }
+
+ private:
+  friend struct detail::ExchangeAccess;
+  explicit Deferred(std::shared_ptr<detail::Completion> c) : completion_(std::move(c)) {}
+  std::shared_ptr<detail::Completion> completion_;
+};
+
+/// One request's context, owned by the engine for the request's lifetime. Filters read and edit
+/// the request through it and keep per-request state in its attributes, never in filter members.
+/// Used only from the thread currently running the exchange.
+class Exchange {
+ public:
+  Exchange() = default;
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  Request& request() noexcept { return request_; }
+  const Request& request() const noexcept { return request_; }
+  /// The matched route's id ("" before routing).
+  std::string_view route_id() const noexcept { return route_id_; }
+  /// The value captured for placeholder `{name}` by the route's templates ("" if none).
+  std::string_view param(std::string_view name) const noexcept;
+  /// Every captured placeholder, in template order.
+  const std::vector<std::pair<std::string, std::string>>& params() const noexcept { return params_; }
+  /// The request id (from the configured request-id header, or generated).
+  std::string_view request_id() const noexcept { return request_id_; }
+  /// The client's address: the TCP peer, or the forwarded one when the peer is a trusted proxy.
+  std::string_view client_address() const noexcept { return client_address_; }
+  /// The engine failure being answered, when on_response sees a gateway-made error response.
+  const Error* error() const noexcept { return error_ ? &*error_ : nullptr; }
+  /// The upstream endpoint chosen for this request, once the load balancer picked one.
+  const Endpoint* endpoint() const noexcept { return endpoint_; }
+  /// When the gateway received the request head.
+  std::chrono::steady_clock::time_point started() const noexcept { return started_; }
+
+  /// A per-request attribute set by an earlier filter, or nullptr (wrong type is nullptr too).
+  template <class T>
+  T* get(std::string_view key) noexcept {
+    for (auto& [k, v] : attributes_)
+      if (k == key) return std::any_cast<T>(&v);
+    return nullptr;
+  }
+  /// Sets (or replaces) a per-request attribute.
+  template <class T>
+  void set(std::string_view key, T value) {
+    for (auto& [k, v] : attributes_)
+      if (k == key) { v = std::move(value); return; }
+    attributes_.emplace_back(std::string(key), std::any(std::move(value)));
+  }
+
+  /// Suspends the request phase: return FilterResult::pending() and complete the Deferred later.
+  Deferred defer();
+
+ private:
+  friend struct detail::ExchangeAccess;
+  Request request_;
+  std::string route_id_;
+  std::vector<std::pair<std::string, std::string>> params_;
+  std::string request_id_;
+  std::string client_address_;
+  std::optional<Error> error_;
+  const Endpoint* endpoint_ = nullptr;
+  std::chrono::steady_clock::time_point started_{};
+  std::vector<std::pair<std::string, std::any>> attributes_;
+  std::function<std::shared_ptr<detail::Completion>()> make_completion_;
+};
+
+/// What a filter's request phase decided.
+class FilterResult {
+ public:
+  enum class Kind { Next, Respond, Pending };
+  /// Go on to the next filter (or the upstream).
+  static FilterResult next() { return FilterResult(Kind::Next); }
+  /// Answer now with `response`; later filters and the upstream are skipped.
+  static FilterResult respond(Response response) {
+    FilterResult r(Kind::Respond);
+    r.response_ = std::move(response);
+    return r;
+  }
+  /// The filter called Exchange::defer() and will complete the Deferred later.
+  static FilterResult pending() { return FilterResult(Kind::Pending); }
+
+  Kind kind() const noexcept { return kind_; }
+  std::optional<Response>& response() noexcept { return response_; }
+
+ private:
+  explicit FilterResult(Kind k) : kind_(k) {}
+  Kind kind_;
+  std::optional<Response> response_;
+};
+
+/// A request/response filter. One instance is shared by every request of the routes it is on and
+/// called concurrently from all event loops, so its methods are const: keep per-request state in
+/// the Exchange. Exceptions thrown here become a 500 for that request; they never reach the host.
+class Filter {
+ public:
+  virtual ~Filter() = default;
+  /// A short name for logs and metrics.
+  virtual std::string_view name() const noexcept { return "filter"; }
+  /// True if on_request needs Request::body whole (buffered within ServerOptions::max_body_bytes).
+  virtual bool needs_request_body() const noexcept { return false; }
+  /// True if on_response needs Response::body whole (otherwise the body may stream past it).
+  virtual bool needs_response_body() const noexcept { return false; }
+  /// True if on_request blocks (disk, a synchronous client): it then runs on the worker executor.
+  virtual bool blocking() const noexcept { return false; }
+  /// Request phase, in order: global filters, then the route's. Continue, answer, or defer.
+  virtual FilterResult on_request(Exchange& exchange) const;
+  /// Response phase, in reverse order, for every filter whose on_request ran; also sees
+  /// gateway-made error responses (exchange.error()).
+  virtual void on_response(Exchange& exchange, Response& response) const;
+};
+
+using FilterPtr = std::shared_ptr<const Filter>;
+
+/// Options for filters made from lambdas.
+struct LambdaFilterOptions {
+  bool needs_request_body = false;
+  bool needs_response_body = false;
+  bool blocking = false;
+};
+
+/// A filter from a lambda for the request phase.
+FilterPtr request_filter(std::string name, std::function<FilterResult(Exchange&)> fn,
+                         LambdaFilterOptions options = {});
+/// A filter from a lambda for the response phase.
+FilterPtr response_filter(std::string name, std::function<void(Exchange&, Response&)> fn,
+                          LambdaFilterOptions options = {});
+/// A filter from two lambdas.
+FilterPtr make_filter(std::string name, std::function<FilterResult(Exchange&)> on_request,
+                      std::function<void(Exchange&, Response&)> on_response, LambdaFilterOptions options = {});
+
+/// Arguments a config passes to a named filter factory.
+using FilterArgs = std::map<std::string, std::string, std::less<>>;
+/// Makes a filter from its arguments; validates them (config → factory → instance).
+using FilterFactory = std::function<Result<FilterPtr>(const FilterArgs& args)>;
+
+/// Named filter factories, registered explicitly by the host; ocelot.json refers to them by name
+/// (`DelegatingHandlers`). Not thread-safe to modify; read-only while configs load.
+class FilterRegistry {
+ public:
+  /// Registers a factory under `name` (replaces an earlier one).
+  FilterRegistry& add(std::string name, FilterFactory factory);
+  /// Registers a shared instance under `name`.
+  FilterRegistry& add(std::string name, FilterPtr instance);
+  bool contains(std::string_view name) const;
+  /// Makes the filter named `name`; Errc::InvalidConfig if unknown or the factory refuses.
+  Result<FilterPtr> create(std::string_view name, const FilterArgs& args = {}) const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, FilterFactory, std::less<>> factories_;
+};
+
+}  // namespace portico

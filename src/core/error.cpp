@@ -1,0 +1,52 @@
+#include "portico/error.hpp"
+
+namespace portico {
+
+std::string_view to_string(Errc code) noexcept {
+  switch (code) {
+    case Errc::InvalidConfig: return "invalid_config";
+    case Errc::InvalidArgument: return "invalid_argument";
+    case Errc::Unsupported: return "unsupported";
+    case Errc::Io: return "io";
+    case Errc::NoRoute: return "no_route";
+    case Errc::BadRequest: return "bad_request";
+    case Errc::BodyTooLarge: return "body_too_large";
+    case Errc::NoHealthyEndpoint: return "no_healthy_endpoint";
+    case Errc::Overloaded: return "overloaded";
+    case Errc::ConnectFailed: return "connect_failed";
+    case Errc::UpstreamReset: return "upstream_reset";
+    case Errc::UpstreamProtocol: return "upstream_protocol";
+    case Errc::UpstreamTimeout: return "upstream_timeout";
+    case Errc::FilterThrew: return "filter_failed";
+    case Errc::Internal: return "internal";
+  }
+  return "unknown";
+}
+
+int status_for(Errc code) noexcept {
+  switch (code) {
+    case Errc::NoRoute: return 404;
+    case Errc::BadRequest: return 400;
+    case Errc::BodyTooLarge: return 413;
+    case Errc::NoHealthyEndpoint:
+    case Errc::Overloaded: return 503;
+    case Errc::ConnectFailed:
+    case Errc::UpstreamReset:
+    case Errc::UpstreamProtocol: return 502;
+    case Errc::UpstreamTimeout: return 504;
+    case Errc::InvalidConfig:
+    case Errc::InvalidArgument:
+    case Errc::Unsupported:
+    case Errc::Io:
+    case Errc::FilterThrew:
+    case Errc::Internal: return 500;
+  }
+  return 500;
+}
+
+std::string Error::to_string() const {
+  if (where.empty()) return message;
+  return where + ": " + message;
+}
+
+}  // namespace portico
