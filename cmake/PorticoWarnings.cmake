@@ -16,3 +16,11 @@ function(portico_set_sanitizers target)
     target_link_options(${target} PUBLIC -fsanitize=${PORTICO_SANITIZE})
   endif()
 endfunction()
+
+# g++ 12 reports a false -Wmismatched-new-delete on Asio's awaitable frames (operator new/delete
+# are a matching pair in asio/impl/awaitable.hpp); silence it only where coroutines are used.
+function(portico_asio_coroutine_warnings target)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wno-mismatched-new-delete)
+  endif()
+endfunction()

@@ -1,0 +1,329 @@
+#include "core/pipeline.hpp"
+
+#include <algorithm>
+#include <atomic>
+
+#include "core/completion.hpp"
+#include "core/forwarding.hpp"
+
+namespace portico::detail {
+
+namespace {
+
+/// What the client is told for each engine failure; the full message goes to the log only, so
+/// internal addresses and exception texts never leak.
+std::string_view public_detail(Errc code) noexcept {
+  switch (code) {
+    case Errc::NoRoute: return "no route matches this request";
+    case Errc::BadRequest: return "the request is invalid";
+    case Errc::BodyTooLarge: return "the request body is larger than allowed";
+    case Errc::NoHealthyEndpoint: return "no upstream endpoint is available";
+    case Errc::Overloaded: return "the gateway is overloaded";
+    case Errc::ConnectFailed: return "the upstream could not be reached";
+    case Errc::UpstreamReset: return "the upstream closed the connection";
+    case Errc::UpstreamProtocol: return "the upstream sent an invalid response";
+    case Errc::UpstreamTimeout: return "the upstream did not answer in time";
+    case Errc::FilterThrew: return "a filter failed";
+    default: return "internal error";
+  }
+}
+
+}  // namespace
+
+/// The engine's side of a Deferred: posts the filter's decision back to the exchange's context.
+class PipelineCompletion final : public Completion {
+ public:
+  PipelineCompletion(std::shared_ptr<Pipeline> p, std::uint64_t token) : p_(std::move(p)), token_(token) {}
+  ~PipelineCompletion() override {
+    if (!done_.exchange(true)) {
+      auto p = p_;
+      auto token = token_;
+      p->post([p, token] {
+        p->resume(token, std::nullopt,
+                  make_error(Errc::FilterThrew, "a deferred filter dropped its Deferred without completing it"));
+      });
+    }
+  }
+  void next() override { complete(FilterResult::next(), std::nullopt); }
+  void respond(Response r) override { complete(FilterResult::respond(std::move(r)), std::nullopt); }
+  void fail(Error e) override { complete(std::nullopt, std::move(e)); }
+
+ private:
+  void complete(std::optional<FilterResult> result, std::optional<Error> error) {
+    if (done_.exchange(true)) return;
+    auto p = p_;
+    auto token = token_;
+    p->post([p, token, result = std::move(result), error = std::move(error)]() mutable {
+      p->resume(token, std::move(result), std::move(error));
+    });
+  }
+  std::shared_ptr<Pipeline> p_;
+  std::uint64_t token_;
+  std::atomic<bool> done_{false};
+};
+
+void GatewayShared::log(LogLevel level, std::string_view message) const {
+  std::shared_ptr<LogSink> sink;
+  {
+    std::lock_guard lock(mu_);
+    sink = sink_;
+  }
+  if (sink && *sink) {
+    (*sink)(level, message);
+    return;
+  }
+  if (level >= LogLevel::Warn) {
+    std::string line = level == LogLevel::Warn ? "portico warn: " : "portico error: ";
+    line += message;
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+}
+
+Pipeline::Pipeline(std::shared_ptr<const Snapshot> snapshot, std::shared_ptr<GatewayShared> shared)
+    : shared_(std::move(shared)), snapshot_(std::move(snapshot)) {}
+
+Pipeline::~Pipeline() = default;
+
+bool Pipeline::route(Request request) {
+  using A = ExchangeAccess;
+  exchange_.request() = std::move(request);
+  const auto& opts = snapshot_->options;
+  A::started(exchange_) = std::chrono::steady_clock::now();
+  const Request& req = exchange_.request();
+  if (!opts.request_id_header.empty()) {
+    auto given = req.headers.get(opts.request_id_header);
+    A::request_id(exchange_) = given && is_acceptable_request_id(*given) ? std::string(*given) : generate_request_id();
+  } else {
+    A::request_id(exchange_) = generate_request_id();
+  }
+  A::client_address(exchange_) = resolve_client_address(req, snapshot_->trusted_proxies);
+  if (!snapshot_->router.match(req, match_)) return false;
+  route_ = &snapshot_->compiled[match_.index];
+  A::route_id(exchange_) = route_->route->id();
+  auto& params = A::params(exchange_);
+  params.clear();
+  params.reserve(match_.captures.size());
+  for (std::size_t i = 0; i < match_.captures.size(); ++i)
+    params.emplace_back(std::string(match_.captures[i].name), std::string(match_.captures[i].value));
+  // The upstream target comes from the captures as matched; compute it while they are valid.
+  upstream_target_ = snapshot_->router.downstream_target(match_, req);
+  match_.captures.clear();
+  return true;
+}
+
+void Pipeline::run() {
+  if (!route_) {
+    fail(make_error(Errc::NoRoute, "no route for " + exchange_.request().method + " " + exchange_.request().path));
+    return;
+  }
+  std::weak_ptr<Pipeline> weak = weak_from_this();
+  ExchangeAccess::completion_factory(exchange_) = [this, weak]() -> std::shared_ptr<Completion> {
+    auto self = weak.lock();
+    if (!self) return nullptr;
+    return std::make_shared<PipelineCompletion>(std::move(self), ++defer_token_);
+  };
+  run_filters(0);
+}
+
+void Pipeline::run_filters(std::size_t index) {
+  const auto& filters = route_->filters;
+  while (index < filters.size() && !delivered_) {
+    const Filter& f = *filters[index];
+    entered_ = index + 1;
+    if (f.blocking()) {
+      if (Executor worker = shared_->worker()) {
+        auto self = shared_from_this();
+        auto token = ++defer_token_;
+        waiting_token_ = token;
+        worker.post([self, token, index] {
+          std::optional<FilterResult> result;
+          std::optional<Error> error;
+          try {
+            result = self->route_->filters[index]->on_request(self->exchange_);
+          } catch (const std::exception& e) {
+            error = make_error(Errc::FilterThrew, std::string("filter threw: ") + e.what());
+          } catch (...) {
+            error = make_error(Errc::FilterThrew, "filter threw a non-exception");
+          }
+          if (result && result->kind() == FilterResult::Kind::Pending)
+            error = make_error(Errc::FilterThrew, "a blocking filter may not defer");
+          self->post([self, token, result = std::move(result), error = std::move(error)]() mutable {
+            self->resume(token, std::move(result), std::move(error));
+          });
+        });
+        return;
+      }
+    }
+    const auto token_before = defer_token_;
+    std::optional<FilterResult> result;
+    try {
+      result = f.on_request(exchange_);
+    } catch (const std::exception& e) {
+      fail(make_error(Errc::FilterThrew, "filter '" + std::string(f.name()) + "' threw: " + e.what()));
+      return;
+    } catch (...) {
+      fail(make_error(Errc::FilterThrew, "filter '" + std::string(f.name()) + "' threw a non-exception"));
+      return;
+    }
+    switch (result->kind()) {
+      case FilterResult::Kind::Next:
+        ++index;
+        continue;
+      case FilterResult::Kind::Respond:
+        finish(std::move(*result->response()));
+        return;
+      case FilterResult::Kind::Pending:
+        if (defer_token_ == token_before) {
+          fail(make_error(Errc::FilterThrew,
+                          "filter '" + std::string(f.name()) + "' returned pending() without calling defer()"));
+          return;
+        }
+        waiting_token_ = defer_token_;
+        return;
+    }
+  }
+  if (!delivered_) go_upstream();
+}
+
+void Pipeline::resume(std::uint64_t token, std::optional<FilterResult> result, std::optional<Error> error) {
+  if (delivered_ || token != waiting_token_) return;
+  waiting_token_ = 0;
+  if (error) {
+    fail(std::move(*error));
+    return;
+  }
+  switch (result->kind()) {
+    case FilterResult::Kind::Next:
+      run_filters(entered_);
+      return;
+    case FilterResult::Kind::Respond:
+      finish(std::move(*result->response()));
+      return;
+    case FilterResult::Kind::Pending:
+      fail(make_error(Errc::FilterThrew, "a deferred filter completed with pending()"));
+      return;
+  }
+}
+
+void Pipeline::go_upstream() {
+  UpstreamRuntime& up = *route_->upstream;
+  const Request& req = exchange_.request();
+  auto pick = up.balancer->pick(PickInput{req, exchange_.client_address()});
+  if (!pick || *pick >= up.endpoints.size()) {
+    fail(make_error(Errc::NoHealthyEndpoint, "upstream '" + up.name + "' has no available endpoint"));
+    return;
+  }
+  picked_ = *pick;
+  const Endpoint& ep = up.endpoints[*pick];
+  ExchangeAccess::endpoint(exchange_) = &ep;
+
+  Request out;
+  out.method = route_->route->downstream_method_override().empty() ? req.method
+                                                                     : route_->route->downstream_method_override();
+  out.target = std::move(upstream_target_);
+  auto q = out.target.find('?');
+  out.path = out.target.substr(0, q);
+  out.query = q == std::string::npos ? std::string() : out.target.substr(q + 1);
+  out.version = 11;
+  out.headers = req.headers;
+  out.remote_address = req.remote_address;
+  out.remote_port = req.remote_port;
+  out.secure = req.secure;
+  const auto& opts = snapshot_->options;
+  std::string authority = ep.host;
+  const bool default_port = (ep.scheme == "http" && ep.port == 80) || (ep.scheme == "https" && ep.port == 443);
+  if (!default_port) authority = ep.authority();
+  else if (ep.host.find(':') != std::string::npos) authority = "[" + ep.host + "]";
+  ForwardSettings fs;
+  fs.trusted = &snapshot_->trusted_proxies;
+  fs.upstream_authority = authority;
+  fs.preserve_host = route_->route->preserves_host();
+  fs.request_id_header = opts.request_id_header;
+  fs.request_id = exchange_.request_id();
+  fs.via = opts.via;
+  if (auto r = prepare_upstream_headers(out.headers, req, fs); !r) {
+    up.balancer->release(*picked_);
+    picked_.reset();
+    fail(std::move(r).error());
+    return;
+  }
+  out.body = req.body;
+
+  auto timeout = up.response_timeout;
+  if (route_->total_timeout.count() > 0) {
+    auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                       exchange_.started());
+    auto left = route_->total_timeout - spent;
+    if (left.count() <= 0) {
+      up.balancer->release(*picked_);
+      picked_.reset();
+      fail(make_error(Errc::UpstreamTimeout, "route timeout spent before the upstream was called"));
+      return;
+    }
+    timeout = std::min(timeout, left);
+  }
+  send_upstream(ep, up, std::move(out), timeout);
+}
+
+void Pipeline::upstream_done(Result<Response> result) {
+  if (picked_) {
+    route_->upstream->balancer->release(*picked_);
+    picked_.reset();
+  }
+  if (!result) {
+    fail(std::move(result).error());
+    return;
+  }
+  Response res = std::move(*result);
+  clean_upstream_response(res.headers);
+  finish(std::move(res));
+}
+
+void Pipeline::fail(Error error) {
+  if (delivered_) return;
+  const auto level = status_for(error.code) >= 500 ? LogLevel::Warn : LogLevel::Debug;
+  if (level == LogLevel::Warn || error.code != Errc::NoRoute) {
+    std::string line = "request ";
+    line += exchange_.request_id();
+    line += " (";
+    line += exchange_.route_id().empty() ? std::string_view("no route") : exchange_.route_id();
+    line += "): ";
+    line += to_string(error.code);
+    line += ": ";
+    line += error.message;
+    shared_->log(level, line);
+  }
+  Response res = error_response(error);
+  ExchangeAccess::error(exchange_) = std::move(error);
+  finish(std::move(res));
+}
+
+Response Pipeline::error_response(const Error& error) {
+  return Response::problem(status_for(error.code), public_detail(error.code), exchange_.request_id());
+}
+
+void Pipeline::finish(Response response) {
+  if (delivered_) return;
+  delivered_ = true;
+  waiting_token_ = 0;
+  if (route_) {
+    const auto& filters = route_->filters;
+    for (std::size_t i = std::min(entered_, filters.size()); i-- > 0;) {
+      try {
+        filters[i]->on_response(exchange_, response);
+      } catch (const std::exception& e) {
+        shared_->log(LogLevel::Warn, "filter '" + std::string(filters[i]->name()) + "' threw in on_response: " + e.what());
+        ExchangeAccess::error(exchange_) = make_error(Errc::FilterThrew, e.what());
+        response = Response::problem(500, public_detail(Errc::FilterThrew), exchange_.request_id());
+      } catch (...) {
+        ExchangeAccess::error(exchange_) = make_error(Errc::FilterThrew, "non-exception thrown");
+        response = Response::problem(500, public_detail(Errc::FilterThrew), exchange_.request_id());
+      }
+    }
+  }
+  shared_->requests_served.fetch_add(1, std::memory_order_relaxed);
+  deliver(std::move(response));
+}
+
+}  // namespace portico::detail

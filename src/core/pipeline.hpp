@@ -1,0 +1,74 @@
+#pragma once
+// Internal: one request's trip through the gateway — route, request filters (sync, deferred or on
+// the worker executor), load balancing, the upstream attempt, response filters — independent of
+// how bytes arrive. The socket engine and Gateway::handle each subclass it with their transport.
+//
+// Threading: every method runs on the exchange's own serial context (its event loop, or a strand
+// for Gateway::handle); post() is the only entry from other threads.
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "core/gateway_shared.hpp"
+#include "core/snapshot.hpp"
+#include "portico/filter.hpp"
+
+namespace portico::detail {
+
+class Pipeline : public std::enable_shared_from_this<Pipeline> {
+ public:
+  Pipeline(std::shared_ptr<const Snapshot> snapshot, std::shared_ptr<GatewayShared> shared);
+  virtual ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  /// Takes the request and finds its route. False: no route (call run() anyway: it answers 404).
+  bool route(Request request);
+  /// The matched route, or nullptr.
+  const CompiledRoute* compiled() const noexcept { return route_; }
+  Exchange& exchange() noexcept { return exchange_; }
+  const Snapshot& snapshot() const noexcept { return *snapshot_; }
+  GatewayShared& gateway_shared() const noexcept { return *shared_; }
+
+  /// Runs the exchange to its end: deliver() is called exactly once.
+  void run();
+  /// Answers with an engine error (mapped by the one table), running the response filters entered.
+  void fail(Error error);
+
+ protected:
+  /// Sends one attempt upstream; the subclass must call upstream_done() exactly once, on the serial context.
+  virtual void send_upstream(const Endpoint& endpoint, const UpstreamRuntime& upstream, Request request,
+                             std::chrono::milliseconds timeout) = 0;
+  /// The final response (after response filters), on the serial context.
+  virtual void deliver(Response response) = 0;
+  /// Runs `fn` on this exchange's serial context; callable from any thread.
+  virtual void post(std::function<void()> fn) = 0;
+
+  /// The upstream's answer (or the failure) for the attempt started by send_upstream().
+  void upstream_done(Result<Response> result);
+
+  std::shared_ptr<GatewayShared> shared_;
+
+ private:
+  friend class PipelineCompletion;
+  void run_filters(std::size_t index);
+  void on_filter_result(std::size_t index, FilterResult result);
+  void resume(std::uint64_t token, std::optional<FilterResult> result, std::optional<Error> error);
+  void go_upstream();
+  void finish(Response response);
+  Response error_response(const Error& error);
+
+  std::shared_ptr<const Snapshot> snapshot_;
+  const CompiledRoute* route_ = nullptr;
+  Exchange exchange_;
+  RouteMatch match_;
+  std::size_t entered_ = 0;         // filters whose on_request ran
+  std::uint64_t defer_token_ = 0;   // increments with every defer(); a completion must match it
+  std::uint64_t waiting_token_ = 0; // the token run_filters is suspended on (0: not suspended)
+  std::optional<std::size_t> picked_;
+  std::string upstream_target_;  // computed at routing, from the captures
+  bool delivered_ = false;
+};
+
+}  // namespace portico::detail

@@ -1,0 +1,53 @@
+#pragma once
+// Internal: one immutable, compiled configuration. Built by Gateway::apply, shared read-only by
+// every loop; in-flight requests keep the snapshot they started with (shared_ptr).
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cidr.hpp"
+#include "core/router.hpp"
+#include "portico/gateway.hpp"
+
+namespace portico::detail {
+
+/// An upstream ready to serve: endpoints with resolved schemes and its load balancer.
+struct UpstreamRuntime {
+  std::string name;
+  std::vector<Endpoint> endpoints;
+  std::unique_ptr<LoadBalancer> balancer;
+  UpstreamTls tls;
+  PoolOptions pool;
+  std::chrono::milliseconds connect_timeout{0};   // resolved: never 0
+  std::chrono::milliseconds response_timeout{0};  // resolved: never 0
+  std::vector<std::string> pool_keys;  // per endpoint: identifies its keep-alive pool across reloads
+};
+
+/// A route with everything resolved for the data path.
+struct CompiledRoute {
+  const Route* route = nullptr;
+  UpstreamRuntime* upstream = nullptr;
+  std::vector<FilterPtr> filters;  // global filters, then the route's
+  bool needs_request_body = false;
+  bool needs_response_body = false;
+  std::chrono::milliseconds total_timeout{0};  // 0: no route-level deadline beyond per-attempt ones
+};
+
+struct Snapshot {
+  std::uint64_t generation = 0;
+  std::vector<Route> routes;
+  Router router;
+  std::vector<std::unique_ptr<UpstreamRuntime>> upstreams;
+  std::vector<CompiledRoute> compiled;  // parallel to routes
+  std::vector<FilterPtr> global_filters;
+  ServerOptions options;
+  CidrSet trusted_proxies;
+
+  /// Validates and compiles a Config. Errors name the route/upstream (`routes[2].path`, `upstreams[0]`).
+  static Result<std::shared_ptr<const Snapshot>> build(Config config, std::uint64_t generation);
+};
+
+}  // namespace portico::detail

@@ -1,0 +1,391 @@
+#include "net/connection.hpp"
+
+#include <array>
+
+#include "core/text.hpp"
+
+namespace portico::net {
+
+using detail::BodyKind;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kReadChunk = 16384;
+constexpr std::size_t kStreamPiece = 65536;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+/// A complete response for protocol errors found before a request exists (framing in doubt:
+/// always Connection: close).
+std::string error_bytes(int status, std::string_view reason_text) {
+  Response r = Response::problem(status, reason_text);
+  r.headers.add("Content-Length", std::to_string(r.body.size()));
+  r.headers.add("Connection", "close");
+  std::string out;
+  detail::serialize_response_head(status, {}, r.headers, out);
+  out += r.body;
+  return out;
+}
+
+bool no_body_status(int status) { return (status >= 100 && status < 200) || status == 204 || status == 304; }
+
+}  // namespace
+
+ClientConnection::ClientConnection(Loop& l, Stream s)
+    : loop(l), stream(std::move(s)), watchdog(l.io().get_executor(), &stream) {
+  std::error_code ec;
+  auto ep = stream.socket().remote_endpoint(ec);
+  if (!ec) {
+    auto addr = ep.address();
+    if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+      remote_address = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).to_string();
+    else
+      remote_address = addr.to_string();
+    remote_port = ep.port();
+  }
+  loop.add(this);
+}
+
+ClientConnection::~ClientConnection() { loop.remove(this); }
+
+awaitable<bool> ClientConnection::send_continue_if_needed() {
+  if (!expect_continue || continue_sent || body.done()) co_return true;
+  continue_sent = true;
+  if (body.kind() == BodyKind::ContentLength && buffer.size() >= body.remaining()) co_return true;
+  auto [ec, n] = co_await stream.write_all(asio::buffer(kContinue.data(), kContinue.size()));
+  co_return !ec;
+}
+
+awaitable<int> ClientConnection::read_whole_body(std::string& out) {
+  const auto& opts = loop.snapshot()->options;
+  if (!co_await send_continue_if_needed()) co_return 400;
+  while (!body.done()) {
+    auto step = co_await body.read(stream, buffer, out, kStreamPiece, watchdog, opts.request_body_timeout);
+    if (out.size() > opts.max_body_bytes) co_return 413;
+    switch (step) {
+      case BodyStep::Data: continue;
+      case BodyStep::Done: co_return 0;
+      case BodyStep::TimedOut: co_return 408;
+      case BodyStep::Invalid: co_return 400;
+      case BodyStep::Closed: co_return -1;  // nobody to answer
+    }
+  }
+  co_return 0;
+}
+
+NetExchange::NetExchange(std::shared_ptr<const detail::Snapshot> snapshot,
+                         std::shared_ptr<detail::GatewayShared> shared, ClientConnection& c)
+    : Pipeline(std::move(snapshot), std::move(shared)), conn(c), signal(c.loop.io()) {
+  signal.expires_at(Clock::time_point::max());
+}
+
+NetExchange::~NetExchange() {
+  if (upstream) upstream->stream.close();
+}
+
+void NetExchange::deliver(Response r) {
+  response = std::move(r);
+  delivered = true;
+  signal.cancel();
+}
+
+void NetExchange::post(std::function<void()> fn) { asio::post(conn.loop.io(), std::move(fn)); }
+
+namespace {
+
+/// Writes the delivered response (head, then the body: buffered, or streamed from the upstream
+/// connection). Returns true if the connection may carry another request.
+awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool keep_alive) {
+  Response& res = ex.response;
+  const bool head_only = ex.request_was_head || no_body_status(res.status);
+  const bool streaming = ex.upstream && !ex.upstream_body_buffered;
+  const auto& opts = conn.loop.snapshot()->options;
+
+  bool chunked_out = false;
+  bool close_delimited = false;
+  if (streaming && !head_only) {
+    res.headers.remove("Transfer-Encoding");
+    if (ex.upstream_body.kind() == BodyKind::ContentLength) {
+      res.headers.set("Content-Length", std::to_string(ex.upstream_body.remaining()));
+    } else if (conn.request_version >= 11) {
+      res.headers.remove("Content-Length");
+      res.headers.add("Transfer-Encoding", "chunked");
+      chunked_out = true;
+    } else {
+      res.headers.remove("Content-Length");
+      close_delimited = true;
+      keep_alive = false;
+    }
+  } else if (!(ex.request_was_head && streaming)) {
+    // Buffered body (or a HEAD answered by the gateway): the length is the body we have.
+    res.headers.remove("Transfer-Encoding");
+    if (no_body_status(res.status))
+      res.headers.remove("Content-Length");
+    else if (!(ex.request_was_head && res.headers.has("Content-Length")))
+      res.headers.set("Content-Length", std::to_string(res.body.size()));
+  }
+  res.headers.remove("Connection");
+  if (!keep_alive)
+    res.headers.add("Connection", "close");
+  else if (conn.request_version == 10)
+    res.headers.add("Connection", "keep-alive");
+
+  std::string head;
+  head.reserve(256 + res.headers.size() * 48);
+  if (!detail::serialize_response_head(res.status, res.reason, res.headers, head)) {
+    // An upstream (or filter) header that may not be forwarded: answer 502 instead.
+    ex.gateway_shared().log(LogLevel::Warn, "request " + std::string(ex.exchange().request_id()) +
+                                        ": response header invalid for forwarding; answering 502");
+    if (ex.upstream) ex.upstream->stream.close();
+    ex.upstream.reset();
+    auto bytes = error_bytes(502, "the upstream sent a header that cannot be forwarded");
+    co_await conn.stream.write_all(asio::buffer(bytes));
+    co_return false;
+  }
+
+  if (!streaming || head_only) {
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
+                                           asio::buffer(res.body.data(), head_only ? 0 : res.body.size())};
+    conn.watchdog.arm(opts.request_body_timeout);
+    auto [ec, n] = co_await conn.stream.write_all(bufs);
+    conn.watchdog.disarm();
+    if (ex.upstream) {
+      // HEAD/204/304 from upstream, or a buffered body: the upstream connection is clean if it framed well.
+      if (ex.upstream_keep_alive && ex.upstream_body.done())
+        conn.loop.pool().put(ex.upstream_pool_key, std::move(ex.upstream), ex.upstream_pool_options);
+      else
+        ex.upstream->stream.close();
+      ex.upstream.reset();
+    }
+    co_return !ec && keep_alive;
+  }
+
+  // Streaming: the head, then pieces as they arrive (backpressure: read the next piece only
+  // after the previous one was written).
+  UpstreamConn& up = *ex.upstream;
+  Watchdog up_watch(conn.loop.io().get_executor(), &up.stream);
+  std::string piece;
+  piece.reserve(kStreamPiece + 32);
+  std::string out = std::move(head);
+  bool client_ok = true;
+  bool upstream_ok = true;
+  auto flush = [&]() -> awaitable<bool> {
+    if (out.empty()) co_return true;
+    conn.watchdog.arm(opts.request_body_timeout);
+    auto [ec, n] = co_await conn.stream.write_all(asio::buffer(out));
+    conn.watchdog.disarm();
+    out.clear();
+    co_return !ec;
+  };
+  for (;;) {
+    piece.clear();
+    auto step = ex.upstream_body.take_buffered(up.buffer, piece, kStreamPiece);
+    if (step == BodyStep::Closed) {  // nothing decodable buffered: flush, then wait for the wire
+      if (!co_await flush()) {
+        client_ok = false;
+        break;
+      }
+      step = co_await ex.upstream_body.read(up.stream, up.buffer, piece, kStreamPiece, up_watch, ex.upstream_timeout);
+    }
+    if (step == BodyStep::Data) {
+      if (chunked_out)
+        detail::append_chunk(piece, out);
+      else
+        out += piece;
+      if (out.size() >= kStreamPiece && !co_await flush()) {
+        client_ok = false;
+        break;
+      }
+      continue;
+    }
+    if (step == BodyStep::Done) {
+      if (chunked_out) out += detail::kLastChunk;
+      if (!co_await flush()) client_ok = false;
+      break;
+    }
+    upstream_ok = false;  // truncated, timed out or invalid upstream body
+    co_await flush();
+    break;
+  }
+  if (!upstream_ok) {
+    // The response already started: the only honest signal left is to abort the connection.
+    ex.gateway_shared().log(LogLevel::Warn, "request " + std::string(ex.exchange().request_id()) +
+                                        ": upstream body failed mid-response; closing the client connection");
+    up.stream.close();
+    ex.upstream.reset();
+    co_return false;
+  }
+  if (ex.upstream_keep_alive && ex.upstream_body.done() && !close_delimited &&
+      ex.upstream_body.kind() != BodyKind::UntilClose)
+    conn.loop.pool().put(ex.upstream_pool_key, std::move(ex.upstream), ex.upstream_pool_options);
+  else
+    up.stream.close();
+  ex.upstream.reset();
+  co_return client_ok && keep_alive;
+}
+
+/// Skips what is left of a request body if it is already buffered; false if the connection
+/// must close instead (the rest is still on the wire, or its framing is broken).
+bool discard_buffered_body(ClientConnection& conn) {
+  if (conn.body.done()) return true;
+  std::string sink;
+  for (;;) {
+    auto step = conn.body.take_buffered(conn.buffer, sink, 1 << 20);
+    if (step == BodyStep::Done || conn.body.done()) return true;
+    if (step != BodyStep::Data) return false;
+    sink.clear();
+  }
+}
+
+awaitable<void> write_and_close(ClientConnection& conn, int status, std::string_view text) {
+  auto bytes = error_bytes(status, text);
+  conn.watchdog.arm(std::chrono::seconds(5));
+  co_await conn.stream.write_all(asio::buffer(bytes));
+  conn.watchdog.disarm();
+}
+
+std::string_view head_error_text(int status) {
+  switch (status) {
+    case 414: return "the request line is too long";
+    case 431: return "the request header fields are too large";
+    case 501: return "this transfer coding or method form is not implemented";
+    case 505: return "this HTTP version is not supported";
+    case 417: return "this expectation cannot be met";
+    case 408: return "the request took too long to arrive";
+    case 413: return "the request body is larger than allowed";
+    default: return "the request is malformed";
+  }
+}
+
+}  // namespace
+
+awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr<ServerTls> tls) {
+  std::error_code opt_ec;
+  socket.set_option(tcp::no_delay(true), opt_ec);
+  auto conn = std::make_unique<ClientConnection>(
+      loop, tls ? Stream(std::move(socket), tls->context()) : Stream(std::move(socket)));
+  ClientConnection& c = *conn;
+
+  if (c.stream.is_tls()) {
+    c.state = ClientConnection::State::Head;
+    c.watchdog.arm(loop.snapshot()->options.request_head_timeout);
+    auto [ec] = co_await c.stream.tls()->async_handshake(asio::ssl::stream_base::server, use_nothrow);
+    c.watchdog.disarm();
+    if (ec) {
+      c.stream.close();
+      co_return;
+    }
+  }
+
+  std::size_t scanned = 0;
+  for (;;) {
+    const auto snapshot = loop.snapshot();  // copy: this request keeps its snapshot
+    const auto& opts = snapshot->options;
+    detail::HeadLimits limits{opts.max_request_line_bytes, opts.max_header_bytes, opts.max_header_count,
+                              opts.encoded_slashes};
+
+    // 1. The head: idle timeout while nothing arrived, then the head timeout.
+    c.state = c.buffer.empty() ? ClientConnection::State::Idle : ClientConnection::State::Head;
+    if (c.state == ClientConnection::State::Idle && loop.draining()) break;
+    Clock::time_point head_deadline = Clock::now() + opts.request_head_timeout;
+    if (c.state == ClientConnection::State::Idle)
+      c.watchdog.arm(opts.keep_alive_idle_timeout);
+    else
+      c.watchdog.arm_at(head_deadline);
+    detail::HeadScan scan;
+    for (;;) {
+      // Tolerate CRLFs between pipelined requests (RFC 9112 §2.2), bounded.
+      std::size_t skip = 0;
+      while (skip + 1 < c.buffer.size() && skip < 8 && c.buffer[skip] == '\r' && c.buffer[skip + 1] == '\n') skip += 2;
+      if (skip) {
+        c.buffer.erase(0, skip);
+        scanned = 0;
+      }
+      scan = detail::scan_head(c.buffer, scanned, limits, false);
+      if (scan.state != detail::HeadScan::State::Incomplete) break;
+      auto old = c.buffer.size();
+      c.buffer.resize(old + kReadChunk);
+      auto [ec, n] = co_await c.stream.read_some(asio::buffer(c.buffer.data() + old, kReadChunk));
+      c.buffer.resize(old + n);
+      if (ec && n == 0) {
+        if (c.watchdog.fired() && c.state == ClientConnection::State::Head && !c.buffer.empty())
+          co_await write_and_close(c, 408, head_error_text(408));
+        c.stream.close();
+        co_return;
+      }
+      if (c.state == ClientConnection::State::Idle && !c.buffer.empty()) {
+        c.state = ClientConnection::State::Head;
+        head_deadline = Clock::now() + opts.request_head_timeout;
+        c.watchdog.arm_at(head_deadline);
+      }
+    }
+    c.watchdog.disarm();
+    c.state = ClientConnection::State::Busy;
+    if (scan.state == detail::HeadScan::State::Error) {
+      co_await write_and_close(c, scan.error.status, head_error_text(scan.error.status));
+      c.stream.close();
+      co_return;
+    }
+
+    // 2. Parse it.
+    detail::RequestHead head;
+    auto perr = detail::parse_request_head(std::string_view(c.buffer).substr(0, scan.head_length), limits, head);
+    c.buffer.erase(0, scan.head_length);
+    scanned = 0;
+    if (perr) {
+      co_await write_and_close(c, perr.status, head_error_text(perr.status));
+      c.stream.close();
+      co_return;
+    }
+    c.body.reset(head.body, head.content_length);
+    c.expect_continue = head.expect_continue;
+    c.continue_sent = false;
+    c.request_version = head.request.version;
+    if (head.body == BodyKind::ContentLength && head.content_length > opts.max_body_bytes) {
+      co_await write_and_close(c, 413, head_error_text(413));
+      c.stream.close();
+      co_return;
+    }
+    head.request.remote_address = c.remote_address;
+    head.request.remote_port = c.remote_port;
+    head.request.secure = c.stream.is_tls();
+    bool keep_alive = head.keep_alive && !loop.draining();
+
+    // 3. Overload: answer 503 at once, without touching the upstream.
+    auto ex = std::make_shared<NetExchange>(snapshot, loop.gateway().shared, c);
+    ex->request_was_head = head.request.method == "HEAD";
+    const bool overloaded = loop.in_flight >= opts.max_in_flight_per_loop;
+    const bool routed = ex->route(std::move(head.request));
+    ++loop.in_flight;
+    if (overloaded) {
+      ex->fail(make_error(Errc::Overloaded, "max_in_flight_per_loop reached"));
+    } else {
+      // 4. A body that a filter needs, or that is already here, is read whole first.
+      const bool body_in_buffer = c.body.kind() == BodyKind::ContentLength && c.buffer.size() >= c.body.remaining();
+      if (!c.body.done() && routed && (ex->compiled()->needs_request_body || body_in_buffer)) {
+        std::string body;
+        int status = co_await c.read_whole_body(body);
+        if (status != 0) {
+          --loop.in_flight;
+          if (status > 0) co_await write_and_close(c, status, head_error_text(status));
+          c.stream.close();
+          co_return;
+        }
+        ex->exchange().request().body = std::move(body);
+      }
+      ex->run();
+    }
+    while (!ex->delivered) co_await ex->signal.async_wait(use_nothrow);
+    --loop.in_flight;
+
+    // 5. What is left of the request body decides whether the connection can continue.
+    if (ex->client_body_failed || !discard_buffered_body(c)) keep_alive = false;
+    if (loop.draining()) keep_alive = false;
+    bool again = co_await write_response(c, *ex, keep_alive);
+    ex.reset();
+    if (!again) break;
+  }
+  c.stream.close();
+}
+
+}  // namespace portico::net

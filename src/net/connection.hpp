@@ -1,0 +1,84 @@
+#pragma once
+// Internal: one accepted client connection and the exchange (request) it is serving.
+
+#include <memory>
+#include <string>
+
+#include "core/pipeline.hpp"
+#include "http/codec.hpp"
+#include "net/body_reader.hpp"
+#include "net/engine.hpp"
+#include "net/stream.hpp"
+#include "net/upstream_pool.hpp"
+#include "net/watchdog.hpp"
+
+namespace portico::net {
+
+class NetExchange;
+
+/// The state of one client connection. Lives in serve_connection's coroutine frame; everything
+/// here runs on its loop's thread.
+class ClientConnection {
+ public:
+  enum class State { Idle, Head, Busy };
+
+  ClientConnection(Loop& loop, Stream stream);
+  ~ClientConnection();
+
+  Loop& loop;
+  Stream stream;
+  Watchdog watchdog;
+  std::string buffer;  // received, not yet consumed bytes
+  State state = State::Idle;
+  std::string remote_address;
+  std::uint16_t remote_port = 0;
+
+  // The current request's body, as the client frames it.
+  BodyReader body;
+  bool expect_continue = false;
+  bool continue_sent = false;
+  int request_version = 11;
+
+  /// Sends "100 Continue" once, if the client asked and the body is not already here.
+  awaitable<bool> send_continue_if_needed();
+  /// Reads the whole request body into `out` (bounded by max_body_bytes). Returns 0 or the
+  /// status to answer with (400, 408, 413), after which the connection must close.
+  awaitable<int> read_whole_body(std::string& out);
+};
+
+/// One request on the socket engine: the Pipeline plus the upstream connection whose response
+/// body is streamed to the client after the head was delivered.
+class NetExchange final : public detail::Pipeline {
+ public:
+  NetExchange(std::shared_ptr<const detail::Snapshot> snapshot, std::shared_ptr<detail::GatewayShared> shared,
+              ClientConnection& conn);
+  ~NetExchange() override;
+
+  ClientConnection& conn;
+  asio::steady_timer signal;   // cancelled when delivered
+  bool delivered = false;
+  Response response;
+
+  // Upstream state kept for streaming the response body after delivery.
+  std::unique_ptr<UpstreamConn> upstream;
+  std::string upstream_pool_key;
+  PoolOptions upstream_pool_options;
+  BodyReader upstream_body;        // the response body still on the upstream connection
+  bool upstream_keep_alive = false;
+  bool upstream_body_buffered = false;  // response.body holds the whole body
+  std::chrono::milliseconds upstream_timeout{30000};
+  bool request_was_head = false;
+  bool client_body_failed = false;  // the client's body broke while streaming upstream: close after
+
+ protected:
+  void send_upstream(const Endpoint& endpoint, const detail::UpstreamRuntime& upstream, Request request,
+                     std::chrono::milliseconds timeout) override;
+  void deliver(Response response) override;
+  void post(std::function<void()> fn) override;
+
+ private:
+  awaitable<void> attempt(Endpoint endpoint, const detail::UpstreamRuntime* upstream, Request request,
+                          std::chrono::milliseconds timeout);
+};
+
+}  // namespace portico::net

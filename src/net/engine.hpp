@@ -1,0 +1,138 @@
+#pragma once
+// Internal: the proxy engine. GatewayImpl is the state behind portico::Gateway; a Loop is one
+// event loop run by one host thread; a ClientConnection serves one accepted connection.
+//
+// Threads: each Loop's io_context is run by exactly one thread (the one in Gateway::run), which
+// owns that loop's connections, upstream pool and timers. Shared across loops: the snapshot
+// (swapped under a mutex, cached per loop by generation), the listening sockets (each loop
+// accepts on its own dup of the fd), the connection count (atomic) and TLS contexts (read-only).
+
+#include <atomic>
+#include <condition_variable>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/gateway_shared.hpp"
+#include "core/snapshot.hpp"
+#include "net/asio.hpp"
+#include "net/tls.hpp"
+#include "net/upstream_pool.hpp"
+
+namespace portico::net {
+class Loop;
+class ClientConnection;
+}  // namespace portico::net
+
+namespace portico::detail {
+
+class GatewayImpl {
+ public:
+  explicit GatewayImpl(std::shared_ptr<Transport> transport);
+  ~GatewayImpl();
+
+  Result<void> apply(Config config);
+  std::shared_ptr<const Snapshot> snapshot() const;
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+
+  Result<void> listen(const ListenOptions& options);
+  std::uint16_t port(std::size_t index) const;
+
+  void run();
+  void start(Executor executor, std::size_t loops);
+  void stop();
+  void request_stop();
+
+  void handle(Request request, std::function<void(Response)> done);
+
+  /// A client TLS context for an upstream's settings, created once and shared by every loop.
+  Result<std::shared_ptr<asio::ssl::context>> client_tls(const std::string& key, const UpstreamTls& tls);
+
+  struct Listener {
+    int fd = -1;
+    std::uint16_t port = 0;
+    std::shared_ptr<net::ServerTls> tls;
+  };
+  const std::vector<Listener>& listeners() const noexcept { return listeners_; }
+
+  std::shared_ptr<GatewayShared> shared = std::make_shared<GatewayShared>();
+  std::shared_ptr<Transport> transport;
+  std::atomic<std::size_t> connections{0};
+
+  /// Called by a loop when it starts and ends.
+  bool register_loop(net::Loop* loop);
+  void unregister_loop(net::Loop* loop);
+  bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
+
+ private:
+  mutable std::mutex snapshot_mu_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::atomic<std::uint64_t> generation_{0};
+
+  std::vector<Listener> listeners_;
+
+  std::mutex loops_mu_;
+  std::condition_variable loops_cv_;
+  std::vector<net::Loop*> loops_;
+  std::size_t loops_pending_ = 0;  // posted by start() but not yet running
+  std::atomic<bool> stopping_{false};
+
+  std::mutex tls_mu_;
+  std::map<std::string, std::shared_ptr<asio::ssl::context>> client_tls_;
+};
+
+}  // namespace portico::detail
+
+namespace portico::net {
+
+/// One event loop. Created and run on the thread that called Gateway::run().
+class Loop {
+ public:
+  explicit Loop(detail::GatewayImpl& gw);
+  ~Loop();
+
+  /// Accepts and serves until the gateway stops and this loop has drained.
+  void run();
+  /// From any thread: begin the graceful stop on this loop.
+  void post_drain();
+
+  asio::io_context& io() noexcept { return io_; }
+  detail::GatewayImpl& gateway() noexcept { return gw_; }
+  UpstreamPool& pool() noexcept { return pool_; }
+  /// The current snapshot (re-read only when the gateway's generation changed).
+  const std::shared_ptr<const detail::Snapshot>& snapshot();
+  bool draining() const noexcept { return draining_; }
+
+  std::size_t in_flight = 0;
+
+  void add(ClientConnection* c);
+  void remove(ClientConnection* c);
+
+ private:
+  void begin_drain();
+  void maybe_finish();
+  awaitable<void> accept_loop(tcp::acceptor& acceptor, std::size_t listener_index);
+  awaitable<void> sweep_loop();
+
+  detail::GatewayImpl& gw_;
+  UpstreamPool pool_;
+  std::shared_ptr<const detail::Snapshot> snapshot_;
+  std::uint64_t snapshot_generation_ = ~0ull;
+  std::list<ClientConnection*> connections_;
+  bool draining_ = false;
+  bool finished_ = false;
+  // Declared after what coroutine frames touch when destroyed with it (connections_, pool_),
+  // and before the I/O objects that must go first (~Loop resets those explicitly).
+  asio::io_context io_{1};
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::unique_ptr<asio::steady_timer> drain_timer_;
+  std::unique_ptr<asio::steady_timer> sweep_timer_;
+};
+
+/// Serves one accepted connection: TLS handshake, heads, bodies, keep-alive, pipelining.
+awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr<ServerTls> tls);
+
+}  // namespace portico::net

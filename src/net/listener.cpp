@@ -1,0 +1,106 @@
+// GatewayImpl's listeners and loop bookkeeping: binding sockets, running loops on the host's
+// threads, and the graceful stop that waits for every loop to drain.
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "net/engine.hpp"
+
+namespace portico::detail {
+
+Result<void> GatewayImpl::listen(const ListenOptions& options) {
+  std::shared_ptr<net::ServerTls> tls;
+  if (!options.tls.empty()) {
+    auto made = net::ServerTls::create(options.tls);
+    if (!made) return std::move(made).error();
+    tls = std::move(*made);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  std::string port = std::to_string(options.port);
+  const char* host = options.host.empty() ? nullptr : options.host.c_str();
+  if (int rc = ::getaddrinfo(host, port.c_str(), &hints, &res); rc != 0)
+    return make_error(Errc::Io, "cannot resolve listen address '" + options.host + "': " + gai_strerror(rc),
+                      "listen.host");
+  std::string last_error = "no address";
+  int fd = -1;
+  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      last_error = std::strerror(errno);
+      continue;
+    }
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, 4096) == 0) break;
+    last_error = std::strerror(errno);
+    ::close(fd);
+    fd = -1;
+  }
+  ::freeaddrinfo(res);
+  if (fd < 0)
+    return make_error(Errc::Io, "cannot listen on " + options.host + ":" + port + ": " + last_error, "listen");
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  Listener l;
+  l.fd = fd;
+  l.port = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                          : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  l.tls = std::move(tls);
+  listeners_.push_back(std::move(l));
+  return {};
+}
+
+std::uint16_t GatewayImpl::port(std::size_t index) const {
+  return index < listeners_.size() ? listeners_[index].port : 0;
+}
+
+void GatewayImpl::run() {
+  net::Loop loop(*this);
+  loop.run();
+}
+
+void GatewayImpl::start(Executor executor, std::size_t loops) {
+  {
+    std::lock_guard lock(loops_mu_);
+    loops_pending_ += loops;
+  }
+  for (std::size_t i = 0; i < loops; ++i) executor.post([this] { run(); });
+}
+
+bool GatewayImpl::register_loop(net::Loop* loop) {
+  std::lock_guard lock(loops_mu_);
+  if (loops_pending_ > 0) --loops_pending_;
+  loops_.push_back(loop);
+  return true;
+}
+
+void GatewayImpl::unregister_loop(net::Loop* loop) {
+  std::lock_guard lock(loops_mu_);
+  std::erase(loops_, loop);
+  loops_cv_.notify_all();
+}
+
+void GatewayImpl::request_stop() {
+  std::lock_guard lock(loops_mu_);
+  stopping_.store(true, std::memory_order_release);
+  for (auto* l : loops_) l->post_drain();
+}
+
+void GatewayImpl::stop() {
+  request_stop();
+  std::unique_lock lock(loops_mu_);
+  loops_cv_.wait(lock, [this] { return loops_.empty() && loops_pending_ == 0; });
+  stopping_.store(false, std::memory_order_release);  // the gateway may run again
+}
+
+}  // namespace portico::detail

@@ -1,0 +1,148 @@
+#include <algorithm>
+
+#include "net/connection.hpp"
+#include "net/engine.hpp"
+
+namespace portico::net {
+
+namespace {
+
+/// Answers a connection over the limit with 503 and closes it (it was accepted by the kernel
+/// already; a clear answer beats a silent reset).
+awaitable<void> refuse_connection(tcp::socket socket) {
+  static constexpr std::string_view kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 26\r\n"
+      "Connection: close\r\n\r\ntoo many open connections\n";
+  co_await asio::async_write(socket, asio::buffer(kBusy.data(), kBusy.size()), use_nothrow);
+  std::error_code ec;
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+}  // namespace
+
+Loop::Loop(detail::GatewayImpl& gw) : gw_(gw) {}
+
+Loop::~Loop() {
+  acceptors_.clear();
+  drain_timer_.reset();
+  sweep_timer_.reset();
+  pool_.clear();
+}
+
+const std::shared_ptr<const detail::Snapshot>& Loop::snapshot() {
+  auto gen = gw_.generation();
+  if (gen != snapshot_generation_ || !snapshot_) {
+    snapshot_ = gw_.snapshot();
+    snapshot_generation_ = gen;
+  }
+  return snapshot_;
+}
+
+void Loop::add(ClientConnection* c) { connections_.push_back(c); }
+
+void Loop::remove(ClientConnection* c) {
+  auto it = std::find(connections_.begin(), connections_.end(), c);
+  if (it != connections_.end()) connections_.erase(it);
+  gw_.connections.fetch_sub(1, std::memory_order_relaxed);
+  if (draining_) asio::post(io_, [this] { maybe_finish(); });
+}
+
+awaitable<void> Loop::accept_loop(tcp::acceptor& acceptor, std::size_t listener_index) {
+  auto tls = gw_.listeners()[listener_index].tls;
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
+    if (draining_) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
+      // EMFILE and friends: back off briefly instead of spinning.
+      asio::steady_timer t(io_);
+      t.expires_after(std::chrono::milliseconds(20));
+      co_await t.async_wait(use_nothrow);
+      continue;
+    }
+    const auto max = snapshot()->options.max_connections;
+    if (gw_.connections.fetch_add(1, std::memory_order_relaxed) >= max) {
+      gw_.connections.fetch_sub(1, std::memory_order_relaxed);
+      asio::co_spawn(io_, refuse_connection(std::move(socket)), asio::detached);
+      continue;
+    }
+    asio::co_spawn(io_, serve_connection(*this, std::move(socket), tls), asio::detached);
+  }
+}
+
+awaitable<void> Loop::sweep_loop() {
+  sweep_timer_ = std::make_unique<asio::steady_timer>(io_);
+  while (!draining_) {
+    sweep_timer_->expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await sweep_timer_->async_wait(use_nothrow);
+    if (ec) break;
+    pool_.sweep(std::chrono::steady_clock::now());
+  }
+}
+
+void Loop::run() {
+  if (!gw_.register_loop(this)) return;
+  for (std::size_t i = 0; i < gw_.listeners().size(); ++i) {
+    int fd = ::dup(gw_.listeners()[i].fd);
+    if (fd < 0) continue;
+    auto acc = std::make_unique<tcp::acceptor>(io_);
+    std::error_code ec;
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    acc->assign(ss.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+    if (ec) {
+      ::close(fd);
+      continue;
+    }
+    asio::co_spawn(io_, accept_loop(*acc, i), asio::detached);
+    acceptors_.push_back(std::move(acc));
+  }
+  asio::co_spawn(io_, sweep_loop(), asio::detached);
+  if (gw_.stopping()) begin_drain();
+  auto guard = asio::make_work_guard(io_);
+  io_.run();
+  // Anything still here after a forced stop is destroyed with the io_context.
+  acceptors_.clear();
+  pool_.clear();
+  gw_.unregister_loop(this);
+}
+
+void Loop::post_drain() {
+  asio::post(io_, [this] { begin_drain(); });
+}
+
+void Loop::begin_drain() {
+  if (draining_) return;
+  draining_ = true;
+  for (auto& a : acceptors_) {
+    std::error_code ec;
+    a->close(ec);
+  }
+  if (sweep_timer_) sweep_timer_->cancel();
+  // Idle keep-alive connections are closed now; busy ones finish their request with
+  // Connection: close; a head being received is served (bounded by the head timeout).
+  for (auto* c : connections_)
+    if (c->state == ClientConnection::State::Idle && c->buffer.empty()) c->stream.close();
+  drain_timer_ = std::make_unique<asio::steady_timer>(io_);
+  drain_timer_->expires_after(snapshot()->options.drain_timeout);
+  drain_timer_->async_wait([this](std::error_code ec) {
+    if (ec) return;
+    for (auto* c : connections_) c->stream.close();  // past the drain deadline: close the rest
+    finished_ = true;
+    pool_.clear();
+    io_.stop();
+  });
+  maybe_finish();
+}
+
+void Loop::maybe_finish() {
+  if (!draining_ || finished_ || !connections_.empty()) return;
+  finished_ = true;
+  if (drain_timer_) drain_timer_->cancel();
+  pool_.clear();
+  io_.stop();
+}
+
+}  // namespace portico::net

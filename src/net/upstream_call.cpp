@@ -1,0 +1,320 @@
+// The upstream side of an exchange: take a pooled connection or connect (TCP, then TLS), send
+// the head and the body (buffered, or streamed from the client with backpressure), read the
+// response head, and hand it to the pipeline. One retry on a fresh connection when a pooled one
+// turns out stale before any response byte, for idempotent requests whose body can be replayed.
+
+#include <array>
+
+#include "core/cidr.hpp"
+#include "net/connection.hpp"
+
+namespace portico::net {
+
+using detail::BodyKind;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kPiece = 65536;
+
+bool method_may_have_body(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH"; }
+
+Error connect_error(const std::error_code& ec, bool timed_out, const Endpoint& ep) {
+  if (timed_out) return make_error(Errc::UpstreamTimeout, "connect to " + ep.authority() + " timed out");
+  return make_error(Errc::ConnectFailed, "connect to " + ep.authority() + " failed: " + ec.message());
+}
+
+/// Connects to `ep` within `timeout` (resolving a host name first), then does the TLS handshake.
+awaitable<Result<std::unique_ptr<UpstreamConn>>> connect(Loop& loop, const Endpoint& ep,
+                                                         const detail::UpstreamRuntime& up, const std::string& key,
+                                                         std::chrono::milliseconds timeout) {
+  auto& io = loop.io();
+  const auto deadline = Clock::now() + timeout;
+  std::vector<tcp::endpoint> targets;
+  asio::error_code aec;
+  auto addr = asio::ip::make_address(ep.host, aec);
+  if (!aec) {
+    targets.emplace_back(addr, ep.port);
+  } else {
+    // Host names go through Asio's resolver (getaddrinfo on Asio's internal resolver thread).
+    tcp::resolver resolver(io);
+    asio::steady_timer timer(io);
+    bool timed_out = false;
+    timer.expires_at(deadline);
+    timer.async_wait([&](std::error_code ec) {
+      if (!ec) {
+        timed_out = true;
+        resolver.cancel();
+      }
+    });
+    auto [ec, results] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_nothrow);
+    timer.cancel();
+    if (ec || results.empty()) {
+      if (timed_out) co_return connect_error(ec, true, ep);
+      co_return make_error(Errc::ConnectFailed, "cannot resolve '" + ep.host + "': " + ec.message());
+    }
+    for (const auto& r : results) targets.push_back(r.endpoint());
+  }
+
+  tcp::socket socket(io);
+  std::error_code last;
+  bool connected = false;
+  for (const auto& target : targets) {
+    socket = tcp::socket(io);
+    asio::steady_timer timer(io);
+    bool timed_out = false;
+    timer.expires_at(deadline);
+    timer.async_wait([&](std::error_code ec) {
+      if (!ec) {
+        timed_out = true;
+        std::error_code ignored;
+        socket.cancel(ignored);
+      }
+    });
+    auto [ec] = co_await socket.async_connect(target, use_nothrow);
+    timer.cancel();
+    if (!ec) {
+      connected = true;
+      break;
+    }
+    last = ec;
+    if (timed_out) co_return connect_error(ec, true, ep);
+  }
+  if (!connected) co_return connect_error(last, false, ep);
+  std::error_code opt_ec;
+  socket.set_option(tcp::no_delay(true), opt_ec);
+
+  if (ep.scheme != "https") co_return std::make_unique<UpstreamConn>(Stream(std::move(socket)));
+
+  auto ctx = loop.gateway().client_tls(key, up.tls);
+  if (!ctx) co_return make_error(Errc::ConnectFailed, "upstream TLS set-up failed: " + ctx.error().message);
+  auto conn = std::make_unique<UpstreamConn>(Stream(std::move(socket), **ctx));
+  if (auto r = prepare_client_ssl(conn->stream.tls()->native_handle(), up.tls, ep.host); !r)
+    co_return std::move(r).error();
+  Watchdog wd(io.get_executor(), &conn->stream);
+  wd.arm_at(deadline);
+  auto [ec] = co_await conn->stream.tls()->async_handshake(asio::ssl::stream_base::client, use_nothrow);
+  wd.disarm();
+  if (ec) {
+    if (wd.fired()) co_return connect_error(ec, true, ep);
+    std::string why = ec.message();
+    long verify = SSL_get_verify_result(conn->stream.tls()->native_handle());
+    if (verify != X509_V_OK) why += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
+    co_return make_error(Errc::ConnectFailed, "TLS handshake with " + ep.authority() + " failed: " + why);
+  }
+  co_return conn;
+}
+
+}  // namespace
+
+void NetExchange::send_upstream(const Endpoint& endpoint, const detail::UpstreamRuntime& up, Request request,
+                                std::chrono::milliseconds timeout) {
+  auto self = std::static_pointer_cast<NetExchange>(shared_from_this());
+  asio::co_spawn(conn.loop.io(), self->attempt(endpoint, &up, std::move(request), timeout), asio::detached);
+}
+
+awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime* up, Request req,
+                                     std::chrono::milliseconds timeout) {
+  auto self = std::static_pointer_cast<NetExchange>(shared_from_this());  // alive until we finish
+  Loop& loop = conn.loop;
+  const auto& opts = snapshot().options;
+  std::size_t endpoint_index = 0;
+  for (; endpoint_index < up->endpoints.size(); ++endpoint_index)
+    if (up->endpoints[endpoint_index].host == ep.host && up->endpoints[endpoint_index].port == ep.port &&
+        up->endpoints[endpoint_index].scheme == ep.scheme)
+      break;
+  const std::string& key = up->pool_keys[std::min(endpoint_index, up->pool_keys.size() - 1)];
+  upstream_pool_key = key;
+  upstream_pool_options = up->pool;
+  upstream_timeout = timeout;
+
+  // Framing towards the upstream: the body we have, or the client's still on the wire.
+  const bool streaming = !conn.body.done();
+  req.headers.remove("Expect");
+  if (streaming) {
+    if (conn.body.kind() == BodyKind::ContentLength)
+      req.headers.add("Content-Length", std::to_string(conn.body.remaining()));
+    else
+      req.headers.add("Transfer-Encoding", "chunked");
+  } else if (!req.body.empty() || method_may_have_body(req.method)) {
+    req.headers.add("Content-Length", std::to_string(req.body.size()));
+  }
+  std::string head;
+  head.reserve(256 + req.headers.size() * 48);
+  if (!detail::serialize_request_head(req.method, req.target, req.headers, head)) {
+    upstream_done(make_error(Errc::Internal, "a filter set a header that cannot be sent upstream"));
+    co_return;
+  }
+  const bool replayable = !streaming && is_idempotent(req.method);
+  const auto attempt_deadline = Clock::now() + timeout;
+
+  for (int attempt_no = 0; attempt_no < 2; ++attempt_no) {
+    std::unique_ptr<UpstreamConn> c = attempt_no == 0 ? loop.pool().take(key, up->pool) : nullptr;
+    if (!c) {
+      auto connect_timeout = std::min(up->connect_timeout, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                               attempt_deadline - Clock::now()));
+      if (connect_timeout.count() <= 0) {
+        upstream_done(make_error(Errc::UpstreamTimeout, "no time left to connect"));
+        co_return;
+      }
+      auto made = co_await connect(loop, ep, *up, key, connect_timeout);
+      if (!made) {
+        upstream_done(std::move(made).error());
+        co_return;
+      }
+      c = std::move(*made);
+    }
+    ++c->requests;
+    Watchdog wd(loop.io().get_executor(), &c->stream);
+    wd.arm_at(attempt_deadline);
+
+    // Send the head (and a buffered body) in one write.
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(req.body)};
+    auto [wec, wn] = co_await c->stream.write_all(bufs);
+    if (wec) {
+      if (wd.fired()) {
+        upstream_done(make_error(Errc::UpstreamTimeout, "timed out sending the request to " + ep.authority()));
+        co_return;
+      }
+      if (c->reused && replayable && attempt_no == 0) continue;  // stale pooled connection
+      upstream_done(make_error(Errc::UpstreamReset, "sending to " + ep.authority() + " failed: " + wec.message()));
+      co_return;
+    }
+
+    // Stream the client's body with backpressure: read a piece, write it, repeat.
+    if (streaming) {
+      if (!co_await conn.send_continue_if_needed()) {
+        client_body_failed = true;
+        upstream_done(make_error(Errc::BadRequest, "client went away before its body"));
+        co_return;
+      }
+      const bool chunk_out = conn.body.kind() != BodyKind::ContentLength;
+      std::string piece, out;
+      for (;;) {
+        piece.clear();
+        auto step = co_await conn.body.read(conn.stream, conn.buffer, piece, kPiece, conn.watchdog,
+                                            opts.request_body_timeout);
+        if (conn.body.total() > opts.max_body_bytes) {
+          client_body_failed = true;
+          c->stream.close();
+          upstream_done(make_error(Errc::BodyTooLarge, "request body over max_body_bytes"));
+          co_return;
+        }
+        out.clear();
+        if (step == BodyStep::Data) {
+          if (chunk_out)
+            detail::append_chunk(piece, out);
+          else
+            out = std::move(piece);
+          if (conn.body.done() && chunk_out) out += detail::kLastChunk;
+        } else if (step == BodyStep::Done) {
+          if (chunk_out) out = detail::kLastChunk;
+        } else {
+          client_body_failed = true;
+          c->stream.close();
+          upstream_done(make_error(step == BodyStep::TimedOut ? Errc::BadRequest : Errc::BadRequest,
+                                   step == BodyStep::Invalid ? "invalid chunked request body"
+                                                             : "the client's body stopped arriving"));
+          co_return;
+        }
+        if (!out.empty()) {
+          wd.arm_at(attempt_deadline);
+          auto [ec, n] = co_await c->stream.write_all(asio::buffer(out));
+          if (ec) {
+            // The upstream stopped reading (it may have answered early); try to read its answer.
+            break;
+          }
+        }
+        if (conn.body.done()) break;
+      }
+    }
+
+    // The response head (skipping 1xx interim responses).
+    detail::HeadLimits limits{8192, opts.max_upstream_header_bytes, 1000, EncodedSlashes::Keep};
+    detail::ResponseHead rh;
+    bool got_any = false;
+    for (;;) {
+      std::size_t scanned = 0;
+      detail::HeadScan scan;
+      for (;;) {
+        scan = detail::scan_head(c->buffer, scanned, limits, true);
+        if (scan.state != detail::HeadScan::State::Incomplete) break;
+        auto old = c->buffer.size();
+        c->buffer.resize(old + 16384);
+        auto [ec, n] = co_await c->stream.read_some(asio::buffer(c->buffer.data() + old, 16384));
+        c->buffer.resize(old + n);
+        if (n > 0) got_any = true;
+        if (ec && n == 0) {
+          if (wd.fired()) {
+            c->stream.close();
+            upstream_done(make_error(Errc::UpstreamTimeout, ep.authority() + " did not answer in time"));
+            co_return;
+          }
+          c->stream.close();
+          if (!got_any && c->reused && replayable && attempt_no == 0) break;  // stale: retry
+          upstream_done(make_error(Errc::UpstreamReset, ep.authority() + " closed the connection before a response: " +
+                                                            ec.message()));
+          co_return;
+        }
+      }
+      if (scan.state == detail::HeadScan::State::Incomplete) break;  // stale pooled connection: retry
+      if (scan.state == detail::HeadScan::State::Error) {
+        c->stream.close();
+        upstream_done(make_error(Errc::UpstreamProtocol,
+                                 ep.authority() + " sent an invalid response head: " + std::string(scan.error.reason)));
+        co_return;
+      }
+      rh = detail::ResponseHead{};
+      auto err = detail::parse_response_head(std::string_view(c->buffer).substr(0, scan.head_length), req.method,
+                                             limits, rh);
+      c->buffer.erase(0, scan.head_length);
+      if (err) {
+        c->stream.close();
+        upstream_done(make_error(Errc::UpstreamProtocol,
+                                 ep.authority() + " sent an invalid response: " + std::string(err.reason)));
+        co_return;
+      }
+      if (rh.response.status >= 100 && rh.response.status < 200) {
+        if (rh.response.status == 101) {
+          c->stream.close();
+          upstream_done(make_error(Errc::UpstreamProtocol, ep.authority() + " switched protocols unasked"));
+          co_return;
+        }
+        continue;  // 100 Continue, 103 Early Hints: not forwarded
+      }
+      break;
+    }
+    if (!got_any && !c->stream.is_open()) continue;  // retry on a fresh connection
+    wd.disarm();
+
+    upstream_keep_alive = rh.keep_alive;
+    upstream_body.reset(rh.body, rh.content_length);
+    if (compiled()->needs_response_body && !upstream_body.done()) {
+      std::string body;
+      for (;;) {
+        auto step = co_await upstream_body.read(c->stream, c->buffer, body, kPiece, wd, timeout);
+        if (body.size() > opts.max_body_bytes) {
+          c->stream.close();
+          upstream_done(make_error(Errc::UpstreamProtocol, "response body over max_body_bytes for a buffering filter"));
+          co_return;
+        }
+        if (step == BodyStep::Data) continue;
+        if (step == BodyStep::Done) break;
+        c->stream.close();
+        upstream_done(make_error(step == BodyStep::TimedOut ? Errc::UpstreamTimeout : Errc::UpstreamReset,
+                                 "the upstream response body broke off"));
+        co_return;
+      }
+      rh.response.body = std::move(body);
+      upstream_body_buffered = true;
+      rh.response.headers.remove("Transfer-Encoding");
+      rh.response.headers.remove("Content-Length");
+    }
+    upstream = std::move(c);
+    upstream_done(std::move(rh.response));
+    co_return;
+  }
+  upstream_done(make_error(Errc::UpstreamReset, ep.authority() + " closed a pooled connection and a retry failed"));
+}
+
+}  // namespace portico::net

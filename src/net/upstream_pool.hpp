@@ -1,0 +1,47 @@
+#pragma once
+// Internal: one loop's keep-alive connections to upstream endpoints, keyed by endpoint and TLS
+// settings. Owned and used by a single loop thread: no locks.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "net/asio.hpp"
+#include "net/stream.hpp"
+#include "portico/upstream.hpp"
+
+namespace portico::net {
+
+/// A connection to one upstream endpoint, with bytes read past the last response.
+struct UpstreamConn {
+  explicit UpstreamConn(Stream s) : stream(std::move(s)) {}
+  Stream stream;
+  std::string buffer;           // unread bytes (belong to the next response; must be empty to pool)
+  std::size_t requests = 0;     // requests sent on this connection
+  std::chrono::steady_clock::time_point idle_since{};
+  bool reused = false;          // taken from the pool (a failure before any byte may be retried)
+};
+
+class UpstreamPool {
+ public:
+  /// An idle connection for `key` that still looks alive, or nullptr.
+  std::unique_ptr<UpstreamConn> take(const std::string& key, const PoolOptions& options);
+  /// Returns a connection after a clean exchange; closes it if the pool is full or it is worn out.
+  void put(const std::string& key, std::unique_ptr<UpstreamConn> conn, const PoolOptions& options);
+  /// Closes connections idle for longer than their pool's idle timeout.
+  void sweep(std::chrono::steady_clock::time_point now);
+  /// Closes everything (loop shutdown).
+  void clear();
+  std::size_t idle_count() const noexcept;
+
+ private:
+  struct Entry {
+    std::vector<std::unique_ptr<UpstreamConn>> idle;  // most recently used last (LIFO keeps few warm)
+    std::chrono::milliseconds idle_timeout{60000};
+  };
+  std::unordered_map<std::string, Entry> pools_;
+};
+
+}  // namespace portico::net
