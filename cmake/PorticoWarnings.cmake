@@ -1,8 +1,11 @@
 # Warnings for Portico's own targets; fatal with PORTICO_WERROR (CI turns it on).
 function(portico_set_warnings target)
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
-    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wnon-virtual-dtor
       -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+      target_compile_options(${target} PRIVATE -Wshadow=local)
+    endif()
     if(PORTICO_WERROR)
       target_compile_options(${target} PRIVATE -Werror)
     endif()
