@@ -57,13 +57,15 @@ class Router {
   Router(Router&&) noexcept;
   Router& operator=(Router&&) noexcept;
 
-  /// Compiles every route. Errors name the route (`where` = "routes[i]" or the route id) and the
-  /// problem: bad template syntax, duplicated placeholder names, rewrite placeholders that the
-  /// upstream templates do not capture, invalid host patterns, invalid methods.
+  /// Compiles every route (config time, any thread). Errors are Errc::InvalidConfig with `where` =
+  /// "routes[<i>].<field>", i the index in `routes` and field one of path, rewrite, host[<k>],
+  /// method[<k>], header[<k>], query[<k>], header_templates[<name>] (the ocelot loader maps these
+  /// to JSON paths): bad template syntax, duplicated placeholders, uncaptured rewrite placeholders.
   static Result<Router> build(const std::vector<Route>& routes);
 
   /// Finds the route for `request` (method, Host, normalized path, query, headers). On success
-  /// fills `out` (captures are views into `request`, valid while it is unchanged).
+  /// fills `out` (captures are views into `request`, valid while it is unchanged, and names owned
+  /// by this Router). Lock-free and allocation-free up to 16 captures; call from any thread.
   bool match(const Request& request, RouteMatch& out) const;
 
   /// The upstream request-target (path and query) for a match, following Ocelot: placeholders
@@ -71,8 +73,11 @@ class Router {
   /// upstream query forwarded, minus parameters named like a placeholder; a query in the rewrite
   /// template placed first, then the remaining upstream parameters not already present; a trailing
   /// '/' produced by substitution trimmed when the request path had none.
+  /// Header and query captures substituted into the rewrite path are percent-encoded ('/' too),
+  /// and a request whose such capture is a dot segment ("..") does not match at all.
   std::string downstream_target(const RouteMatch& match, const Request& request) const;
 
+  /// How many routes were compiled.
   std::size_t size() const noexcept;
 
  private:
