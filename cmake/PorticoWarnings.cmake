@@ -2,7 +2,10 @@
 function(portico_set_warnings target)
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wnon-virtual-dtor
-      -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
+      -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough
+      # g++ 12 flags every member a designated initializer leaves to its default, which is how
+      # Portico's option structs are meant to be written.
+      -Wno-missing-field-initializers)
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
       target_compile_options(${target} PRIVATE -Wshadow=local)
     endif()
