@@ -1,8 +1,13 @@
 #pragma once
 /// Loads an Ocelot-format ocelot.json into a Portico Config (portico::config::load_ocelot).
+/// The key reference (type, default, status, C++ mapping) is docs/config/ocelot.md.
 
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "portico/error.hpp"
@@ -11,23 +16,173 @@
 
 namespace portico::config {
 
-/// A key the loader understood but the gateway does not act on (yet), with its JSON path.
+/// A key the loader understood but the gateway does not act on (yet), or an unknown key, with its
+/// JSON path in canonical spelling (unknown keys keep the file's spelling).
 struct Warning {
   std::string where;    ///< JSON path, e.g. "Routes[2].FileCacheOptions"
-  std::string message;
+  std::string message;  ///< e.g. "caching is not implemented yet; the key is ignored"
 };
 
-/// The result of loading ocelot.json: a Config ready for Gateway::apply, plus what it warned about.
+/// An ordered string-to-string object from ocelot.json (header transforms, claims, Metadata):
+/// the file's order and key spelling are kept.
+using StringPairs = std::vector<std::pair<std::string, std::string>>;
+
+/// `AuthenticationOptions` (route, or GlobalConfiguration in Ocelot 24.1+). Parsed and validated;
+/// a section that asks for authentication is refused until Portico implements it.
+struct OcelotAuthenticationOptions {
+  std::string authentication_provider_key;                ///< classic single scheme
+  std::vector<std::string> authentication_provider_keys;  ///< 24.1+: several schemes
+  std::vector<std::string> allowed_scopes;
+  std::optional<bool> allow_anonymous;  ///< 24.1+
+  std::vector<std::string> route_keys;  ///< global only: the routes it applies to
+};
+
+/// `RateLimitOptions`: the union of the route rule and the global section, classic and 24.1/25.0
+/// names. Where a classic name and its new name mean the same thing they share one field (giving
+/// both in one section is an error).
+struct OcelotRateLimitOptions {
+  std::optional<bool> enable_rate_limiting;  ///< absent: enabled by Limit/Period (25.0 semantics)
+  std::vector<std::string> client_whitelist;
+  std::string period;                     ///< "1s", "5m", "1.5h", "333" (ms)
+  std::optional<double> period_timespan;  ///< seconds
+  std::optional<std::int64_t> limit;
+  std::string wait;                     ///< 25.0
+  std::string client_id_header;         ///< ClientIdHeader
+  std::optional<bool> enable_headers;   ///< EnableHeaders, or !DisableRateLimitHeaders
+  std::optional<int> status_code;       ///< StatusCode | HttpStatusCode
+  std::string quota_message;            ///< QuotaMessage | QuotaExceededMessage
+  std::string key_prefix;               ///< KeyPrefix | RateLimitCounterPrefix
+  std::vector<std::string> route_keys;  ///< global only (24.1+)
+};
+
+/// `FileCacheOptions` (classic) / `CacheOptions` (24.1+).
+struct OcelotCacheOptions {
+  std::optional<std::int64_t> ttl_seconds;
+  std::string region;
+  std::string header;
+  std::optional<bool> enable_content_hashing;
+  std::vector<std::string> route_keys;  ///< global only (24.1+)
+};
+
+/// `QoSOptions`, classic and 25.0 names folded (giving both names of one setting is an error).
+/// The timeout is applied (Route::timeout); the circuit-breaker settings are parsed and warned.
+struct OcelotQoSOptions {
+  std::optional<std::int64_t> minimum_throughput;    ///< MinimumThroughput | ExceptionsAllowedBeforeBreaking
+  std::optional<std::int64_t> break_duration_ms;     ///< BreakDuration | DurationOfBreak
+  std::optional<std::int64_t> timeout_ms;            ///< Timeout | TimeoutValue
+  std::optional<double> failure_ratio;               ///< 0..1 (25.0)
+  std::optional<std::int64_t> sampling_duration_ms;  ///< 25.0
+  std::vector<std::string> route_keys;               ///< global only (24.1+)
+};
+
+/// `SecurityOptions` (client IP allow/block lists). Non-empty lists are refused until implemented.
+struct OcelotSecurityOptions {
+  std::vector<std::string> ip_allowed_list;
+  std::vector<std::string> ip_blocked_list;
+  std::optional<bool> exclude_allowed_from_blocked;
+};
+
+/// `HttpHandlerOptions` (.NET SocketsHttpHandler settings). Values equal to what Portico does anyway
+/// are silent; others are warned.
+struct OcelotHttpHandlerOptions {
+  std::optional<bool> allow_auto_redirect;
+  std::optional<bool> use_cookie_container;
+  std::optional<bool> use_proxy;
+  std::optional<bool> use_tracing;
+  std::optional<std::int64_t> max_connections_per_server;
+  std::optional<std::int64_t> pooled_connection_lifetime_seconds;
+};
+
+/// `GlobalConfiguration.ServiceDiscoveryProvider` (service discovery is not supported; warned).
+struct OcelotServiceDiscoveryProvider {
+  std::string scheme;
+  std::string host;
+  std::optional<std::int64_t> port;
+  std::string type;
+  std::string token;
+  std::string configuration_key;
+  std::optional<std::int64_t> polling_interval;
+  std::string service_namespace;  ///< "Namespace"
+};
+
+/// One `RouteKeysConfig` entry of an aggregate.
+struct OcelotAggregateRouteConfig {
+  std::string route_key;
+  std::string json_path;
+  std::string parameter;
+};
+
+/// One entry of `Aggregates`: validated (its RouteKeys name existing routes) but not served yet.
+struct OcelotAggregate {
+  std::string upstream_path_template;
+  std::string upstream_host;
+  bool route_is_case_sensitive = false;
+  std::optional<int> priority;
+  std::vector<std::string> upstream_http_method;
+  StringPairs upstream_header_templates;
+  std::vector<std::string> route_keys;  ///< RouteKeys | ReRouteKeys
+  std::vector<OcelotAggregateRouteConfig> route_keys_config;
+  std::string aggregator;
+};
+
+/// The keys of one route that later features implement, parsed and type-checked now. Index i of
+/// OcelotConfig::route_extras belongs to `Routes[i]` and to config.routes()[i].
+struct OcelotRouteExtras {
+  std::string route_id;  ///< the Route's id (Key, or "route-<i>")
+  std::optional<OcelotAuthenticationOptions> authentication_options;
+  StringPairs route_claims_requirement;
+  std::optional<OcelotSecurityOptions> security_options;
+  std::optional<OcelotRateLimitOptions> rate_limit_options;
+  std::optional<OcelotCacheOptions> cache_options;  ///< FileCacheOptions | CacheOptions
+  std::optional<OcelotQoSOptions> qos_options;
+  StringPairs add_headers_to_request;           ///< claims → headers
+  StringPairs add_claims_to_request;            ///< claims → claims
+  StringPairs add_queries_to_request;           ///< claims → query
+  StringPairs change_downstream_path_template;  ///< claims → path placeholders
+  StringPairs upstream_header_transform;
+  StringPairs downstream_header_transform;
+  std::optional<OcelotHttpHandlerOptions> http_handler_options;
+  std::string downstream_http_version;
+  std::string downstream_http_version_policy;
+  std::string request_id_key;
+  StringPairs metadata;  ///< also given to the route's DelegatingHandlers factories as FilterArgs
+};
+
+/// GlobalConfiguration keys that later features implement, parsed and type-checked now.
+struct OcelotGlobalExtras {
+  std::optional<OcelotAuthenticationOptions> authentication_options;
+  std::optional<OcelotRateLimitOptions> rate_limit_options;
+  std::optional<OcelotQoSOptions> qos_options;
+  std::optional<OcelotCacheOptions> cache_options;
+  std::optional<OcelotSecurityOptions> security_options;
+  std::optional<OcelotServiceDiscoveryProvider> service_discovery_provider;
+  std::optional<OcelotHttpHandlerOptions> http_handler_options;
+  StringPairs upstream_header_transform;
+  StringPairs downstream_header_transform;
+  std::string downstream_http_version;
+  std::string downstream_http_version_policy;
+};
+
+/// The result of loading ocelot.json: a Config ready for Gateway::apply, plus what it warned about
+/// and the parsed settings of features that are not implemented yet. A plain value; the caller owns it.
 struct OcelotConfig {
   Config config;
   std::vector<Warning> warnings;
-  std::string base_url;  ///< GlobalConfiguration.BaseUrl ("" if absent)
+  std::string base_url;                         ///< GlobalConfiguration.BaseUrl ("" if absent)
+  std::vector<OcelotRouteExtras> route_extras;  ///< one per route, same order as config.routes()
+  std::vector<OcelotAggregate> aggregates;
+  OcelotGlobalExtras global;
 };
 
-/// Parses ocelot.json text (comments and trailing commas allowed; keys case-insensitive).
-/// Errors carry the JSON path of the offending value in Error::where.
+/// The largest ocelot.json accepted (bytes); larger input is Errc::InvalidConfig (Errc::Io for files).
+inline constexpr std::size_t kMaxOcelotJsonBytes = 64u * 1024 * 1024;
+
+/// Parses ocelot.json text (comments, trailing commas and a BOM allowed; keys case-insensitive;
+/// numbers and booleans may be strings). Errors carry the JSON path of the offending value in
+/// Error::where (syntax errors: line and column in the message). Pure; callable from any thread.
+/// `filters` resolves `DelegatingHandlers`; it is only read.
 Result<OcelotConfig> load_ocelot(std::string_view json, const FilterRegistry& filters = {});
-/// Reads and parses a file; Errc::Io if it cannot be read.
+/// Reads and parses a file; Errc::Io (where = the path) if it cannot be read.
 Result<OcelotConfig> load_ocelot_file(const std::string& path, const FilterRegistry& filters = {});
 
 }  // namespace portico::config

@@ -1,0 +1,941 @@
+// ocelot.json → Config. Pipeline (style-anchors §3.5): relaxed JSON → strict JSON (json_relaxed),
+// simdjson DOM, typed reads with JSON paths (json_reader), then the same Route/Upstream builders and
+// router validation the C++ API uses. The key reference is docs/config/ocelot.md.
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <type_traits>
+#include <unordered_map>
+
+#include "config/json_reader.hpp"
+#include "config/json_relaxed.hpp"
+#include "config/ocelot_values.hpp"
+#include "core/router.hpp"
+#include "core/text.hpp"
+#include "portico/config/ocelot.hpp"
+
+namespace portico::config {
+
+namespace {
+
+namespace dom = simdjson::dom;
+using detail::fail;
+using detail::JsonObject;
+
+constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+constexpr std::int64_t kIntMin = std::numeric_limits<int>::min();
+constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
+constexpr std::int64_t kDaySeconds = 24LL * 60 * 60;
+constexpr std::int64_t kMaxStickyExpiryMs = 30 * kDayMs;
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (detail::ascii_lower(a[i]) != detail::ascii_lower(b[i])) return false;
+  return true;
+}
+
+std::string json_quote(std::string_view s) {
+  std::string out = "\"";
+  detail::append_json_escaped(out, s);
+  out += '"';
+  return out;
+}
+
+bool contains(const std::vector<std::string>& v, std::string_view s) {
+  for (const auto& x : v)
+    if (x == s) return true;
+  return false;
+}
+
+// Reads a key that has a classic (≤ 24.0) and a new (24.1+) name; both at once is an error.
+template <class Read>
+auto read_aliased(JsonObject& o, std::string_view classic, std::string_view current, Read read) {
+  bool has_classic = o.has(classic);
+  bool has_current = o.has(current);
+  if (has_classic && has_current) {
+    fail(o.path_of(current), "both " + std::string(classic) + " and " + std::string(current) +
+                                 " are given; they are two names of one setting: keep one");
+  }
+  return read(has_classic ? classic : current);
+}
+
+// "Period"/"Wait": a decimal number and an optional unit ms|s|m|h|d (no unit: milliseconds, 25.0).
+bool is_rate_period(std::string_view s) {
+  s = detail::trim(s);
+  std::size_t i = 0;
+  while (i < s.size() && detail::is_digit(s[i])) ++i;
+  if (i == 0) return false;
+  if (i < s.size() && s[i] == '.') {
+    std::size_t j = ++i;
+    while (i < s.size() && detail::is_digit(s[i])) ++i;
+    if (i == j) return false;
+  }
+  auto unit = s.substr(i);
+  return unit.empty() || unit == "ms" || unit == "s" || unit == "m" || unit == "h" || unit == "d";
+}
+
+// Ocelot's template rules (a path starting with '/', no scheme, no '//'), checked here so the messages
+// speak ocelot.json; the router checks the template syntax itself.
+void check_ocelot_template(const std::string& t, const std::string& where) {
+  if (t.empty()) fail(where, "must not be empty");
+  if (t.find("://") != std::string::npos)
+    fail(where, "must be a path template without scheme and host, got " + json_quote(t));
+  if (t.front() != '/') fail(where, "must start with '/', got " + json_quote(t));
+  if (t.substr(0, t.find('?')).find("//") != std::string::npos)
+    fail(where, "must not contain '//', got " + json_quote(t));
+}
+
+void check_token(const std::string& value, const std::string& where, std::string_view what) {
+  if (!detail::is_http_token(value))
+    fail(where, "expected " + std::string(what) + " (an HTTP token), got " + json_quote(value));
+}
+
+// What a LoadBalancerOptions section asks for.
+struct LoadBalancerSpec {
+  LoadBalancing policy = LoadBalancing::First;
+  StickySessions sticky;
+  HashKey hash;
+};
+
+class Loader {
+ public:
+  explicit Loader(const FilterRegistry& filters) : filters_(filters) {}
+
+  OcelotConfig run(dom::element root_value) {
+    dom::object root_object;
+    if (root_value.get_object().get(root_object) != simdjson::SUCCESS)
+      fail("", "the top level must be a JSON object, got " + detail::describe(root_value));
+    JsonObject root(root_object, "", warnings());
+
+    if (auto g = root.object("GlobalConfiguration")) global(*g);
+
+    if (root.has("Routes") && root.has("ReRoutes"))
+      fail("ReRoutes", "both Routes and ReRoutes are given; ReRoutes is the legacy name of Routes: keep one");
+    routes_key_ = root.has("ReRoutes") ? "ReRoutes" : "Routes";
+    if (auto routes = root.array(routes_key_)) {
+      std::size_t i = 0;
+      for (dom::element r : *routes) route(r, i++);
+    }
+    check_duplicate_routes();
+    check_global_protection();
+
+    if (auto aggregates = root.array("Aggregates")) {
+      std::size_t i = 0;
+      for (dom::element a : *aggregates) aggregate(a, i++);
+    }
+    if (auto dynamic = root.array("DynamicRoutes"); dynamic && dynamic->size() > 0) {
+      warn(root.path_of("DynamicRoutes"),
+           "dynamic routing needs service discovery, which is not supported; these routes are not served");
+    }
+    root.finish();
+    return std::move(out_);
+  }
+
+ private:
+  std::vector<Warning>& warnings() { return out_.warnings; }
+  void warn(std::string where, std::string message) {
+    out_.warnings.push_back(Warning{std::move(where), std::move(message)});
+  }
+
+  // ---- GlobalConfiguration -------------------------------------------------------------------
+
+  void global(JsonObject& g) {
+    auto& extras = out_.global;
+    auto& options = out_.config.server_options();
+    if (auto v = g.string("BaseUrl")) {
+      if (!v->empty() && !detail::istarts_with(*v, "http://") && !detail::istarts_with(*v, "https://"))
+        fail(g.path_of("BaseUrl"), "expected an absolute http:// or https:// URL, got " + json_quote(*v));
+      out_.base_url = *v;
+    }
+    if (auto v = g.string("RequestIdKey"); v && !v->empty()) {
+      check_token(*v, g.path_of("RequestIdKey"), "a header name");
+      options.request_id_header = *v;
+    }
+    if (auto v = g.string("DownstreamScheme"); v && !v->empty())
+      default_scheme_ = scheme(*v, g.path_of("DownstreamScheme"));
+    if (auto lb = g.object("LoadBalancerOptions")) {
+      auto spec = load_balancer(*lb);
+      if (spec) default_lb_ = *spec;
+    }
+    if (auto v = g.integer("Timeout", 0, kDaySeconds); v && *v > 0) global_timeout_ = std::chrono::seconds(*v);
+    if (auto s = g.object("ServerOptions")) server_options(*s, options);
+
+    if (auto o = g.object("HttpHandlerOptions")) extras.http_handler_options = http_handler(*o);
+    if (auto o = g.object("QoSOptions")) extras.qos_options = qos(*o, true);
+    if (auto o = g.object("CacheOptions")) {
+      extras.cache_options = cache(*o, true);
+      warn(o->path(), "caching is not implemented yet; the key is ignored");
+    }
+    if (auto o = g.object("RateLimitOptions")) extras.rate_limit_options = rate_limit(*o, true);
+    if (auto o = g.object("AuthenticationOptions")) extras.authentication_options = authentication(*o, true);
+    if (auto o = g.object("SecurityOptions")) {
+      extras.security_options = security(*o);
+      if (!extras.security_options->ip_allowed_list.empty() || !extras.security_options->ip_blocked_list.empty())
+        fail(Errc::Unsupported, o->path(),
+             "IP allow/block lists are not implemented yet; refusing to serve every route without them");
+      warn(o->path(), "IP allow/block lists are not implemented yet; the key is ignored (its lists are empty)");
+    }
+    if (auto o = g.object("ServiceDiscoveryProvider")) {
+      extras.service_discovery_provider = service_discovery(*o);
+      warn(o->path(), "service discovery is not supported; the key is ignored");
+    }
+    if (auto o = g.object("MetadataOptions")) {
+      o->members();  // .NET-only helpers for reading Metadata; nothing to check
+      warn(o->path(), "MetadataOptions configures Ocelot's .NET metadata getters; the key is ignored");
+    }
+    header_transforms(g, extras.upstream_header_transform, extras.downstream_header_transform);
+    http_version(g, extras.downstream_http_version, extras.downstream_http_version_policy);
+    g.finish();
+  }
+
+  void server_options(JsonObject& s, ServerOptions& o) {
+    constexpr std::int64_t kMiB = 1024 * 1024;
+    auto size = [&](std::string_view key, std::int64_t hi, auto& field) {
+      if (auto v = s.integer(key, 1, hi)) field = static_cast<std::remove_reference_t<decltype(field)>>(*v);
+    };
+    auto millis = [&](std::string_view key, std::chrono::milliseconds& field) {
+      if (auto v = s.integer(key, 1, kDayMs)) field = std::chrono::milliseconds(*v);
+    };
+    size("MaxRequestLineBytes", kMiB, o.max_request_line_bytes);
+    size("MaxHeaderBytes", 16 * kMiB, o.max_header_bytes);
+    size("MaxHeaderCount", 10000, o.max_header_count);
+    size("MaxBodyBytes", 1024 * 1024 * kMiB, o.max_body_bytes);
+    millis("RequestHeadTimeoutMs", o.request_head_timeout);
+    millis("RequestBodyTimeoutMs", o.request_body_timeout);
+    millis("KeepAliveIdleTimeoutMs", o.keep_alive_idle_timeout);
+    millis("UpstreamConnectTimeoutMs", o.upstream_connect_timeout);
+    millis("UpstreamTimeoutMs", o.upstream_timeout);
+    millis("DrainTimeoutMs", o.drain_timeout);
+    size("MaxConnections", 1000000, o.max_connections);
+    size("MaxInFlightPerLoop", 1000000, o.max_in_flight_per_loop);
+    size("MaxUpstreamHeaderBytes", 16 * kMiB, o.max_upstream_header_bytes);
+    if (auto list = s.strings("TrustedProxies")) {
+      o.trusted_proxies.clear();
+      for (std::size_t k = 0; k < list->size(); ++k) {
+        auto cidr = detail::normalize_cidr((*list)[k]);
+        if (!cidr) {
+          fail(detail::index_path(s.path_of("TrustedProxies"), k),
+               "expected a CIDR range such as \"10.0.0.0/8\" or \"fd00::/8\" (or one address), got " +
+                   json_quote((*list)[k]));
+        }
+        o.trusted_proxies.push_back(std::move(*cidr));
+      }
+    }
+    if (auto v = s.string("EncodedSlashes")) {
+      if (iequals(*v, "Reject"))
+        o.encoded_slashes = EncodedSlashes::Reject;
+      else if (iequals(*v, "Keep"))
+        o.encoded_slashes = EncodedSlashes::Keep;
+      else
+        fail(s.path_of("EncodedSlashes"), "expected \"Reject\" or \"Keep\", got " + json_quote(*v));
+    }
+    if (auto v = s.string("Via")) {
+      for (char c : *v)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
+          fail(s.path_of("Via"), "must not contain control characters");
+      o.via = *v;
+    }
+    s.finish();
+  }
+
+  // ---- sections shared by routes and GlobalConfiguration ---------------------------------------
+
+  std::string scheme(const std::string& value, const std::string& where) {
+    if (iequals(value, "http") || iequals(value, "ws")) return "http";
+    if (iequals(value, "https") || iequals(value, "wss")) return "https";
+    fail(where, "expected one of http, https, ws, wss, got " + json_quote(value));
+  }
+
+  // nullopt when Type is empty (the section falls back to the global default).
+  std::optional<LoadBalancerSpec> load_balancer(JsonObject& lb) {
+    auto type = lb.string("Type").value_or("");
+    auto key = lb.string("Key");
+    auto expiry = lb.integer("Expiry", 0, kMaxStickyExpiryMs);
+    auto key_path = lb.path_of("Key");
+    auto expiry_path = lb.path_of("Expiry");
+    lb.finish();
+    LoadBalancerSpec spec;
+    bool uses_key = false;
+    bool uses_expiry = false;
+    if (type.empty()) {
+      if (key || expiry) warn(lb.path(), "Type is empty, so Key and Expiry are ignored");
+      return std::nullopt;
+    }
+    if (iequals(type, "NoLoadBalancer")) {
+      spec.policy = LoadBalancing::First;
+    } else if (iequals(type, "RoundRobin")) {
+      spec.policy = LoadBalancing::RoundRobin;
+    } else if (iequals(type, "LeastConnection")) {
+      spec.policy = LoadBalancing::LeastConnections;
+    } else if (iequals(type, "Random")) {
+      spec.policy = LoadBalancing::Random;
+    } else if (iequals(type, "CookieStickySessions")) {
+      spec.policy = LoadBalancing::CookieSticky;
+      uses_key = uses_expiry = true;
+      if (!key || key->empty()) fail(key_path, "required for CookieStickySessions: the name of the session cookie");
+      check_token(*key, key_path, "a cookie name");
+      if (!expiry || *expiry == 0)
+        fail(expiry_path, "required for CookieStickySessions: the session's idle expiry in milliseconds (1.." +
+                              std::to_string(kMaxStickyExpiryMs) + ")");
+      spec.sticky = StickySessions{*key, std::chrono::milliseconds(*expiry)};
+    } else if (iequals(type, "ConsistentHash")) {
+      spec.policy = LoadBalancing::ConsistentHash;
+      uses_key = true;
+      if (!key || key->empty())
+        fail(key_path, "required for ConsistentHash: \"header:<name>\", \"cookie:<name>\" or \"ip\"");
+      spec.hash = hash_key(*key, key_path);
+    } else {
+      fail(lb.path_of("Type"), "unknown load balancer " + json_quote(type) +
+                                   "; expected one of NoLoadBalancer, RoundRobin, LeastConnection, "
+                                   "CookieStickySessions, Random, ConsistentHash");
+    }
+    if (key && !uses_key) warn(key_path, "not used by the " + type + " load balancer; ignored");
+    if (expiry && !uses_expiry) warn(expiry_path, "not used by the " + type + " load balancer; ignored");
+    return spec;
+  }
+
+  HashKey hash_key(const std::string& key, const std::string& where) {
+    auto bad = [&]() -> HashKey {
+      fail(where, "expected \"header:<name>\", \"cookie:<name>\" or \"ip\", got " + json_quote(key));
+    };
+    if (iequals(key, "ip")) return HashKey{HashKey::Source::ClientAddress, {}};
+    auto colon = key.find(':');
+    if (colon == std::string::npos) return bad();
+    std::string_view source = std::string_view(key).substr(0, colon);
+    std::string name = key.substr(colon + 1);
+    if (!detail::is_http_token(name)) return bad();
+    if (iequals(source, "header")) return HashKey{HashKey::Source::Header, name};
+    if (iequals(source, "cookie")) return HashKey{HashKey::Source::Cookie, name};
+    return bad();
+  }
+
+  OcelotHttpHandlerOptions http_handler(JsonObject& o) {
+    OcelotHttpHandlerOptions h;
+    h.allow_auto_redirect = o.boolean("AllowAutoRedirect");
+    h.use_cookie_container = o.boolean("UseCookieContainer");
+    h.use_proxy = o.boolean("UseProxy");
+    h.use_tracing = o.boolean("UseTracing");
+    h.max_connections_per_server = o.integer("MaxConnectionsPerServer", 1, kIntMax);
+    h.pooled_connection_lifetime_seconds = o.integer("PooledConnectionLifetimeSeconds", -1, kIntMax);
+    if (h.allow_auto_redirect.value_or(false))
+      warn(o.path_of("AllowAutoRedirect"), "Portico never follows upstream redirects; ignored");
+    if (h.use_cookie_container.value_or(false))
+      warn(o.path_of("UseCookieContainer"), "Portico never keeps upstream cookies; ignored");
+    if (h.use_proxy.value_or(false)) warn(o.path_of("UseProxy"), "outbound HTTP proxies are not supported; ignored");
+    if (h.use_tracing.value_or(false)) warn(o.path_of("UseTracing"), "tracing is not implemented yet; ignored");
+    if (h.max_connections_per_server)
+      warn(o.path_of("MaxConnectionsPerServer"), "a per-server connection cap is not implemented yet; ignored");
+    if (h.pooled_connection_lifetime_seconds)
+      warn(o.path_of("PooledConnectionLifetimeSeconds"),
+           "pooled connections close after PoolOptions::idle_timeout, not after a lifetime; ignored");
+    o.finish();
+    return h;
+  }
+
+  OcelotQoSOptions qos(JsonObject& o, bool global_section) {
+    OcelotQoSOptions q;
+    q.minimum_throughput = read_aliased(o, "ExceptionsAllowedBeforeBreaking", "MinimumThroughput",
+                                        [&](std::string_view k) { return o.integer(k, 0, kIntMax); });
+    q.break_duration_ms = read_aliased(o, "DurationOfBreak", "BreakDuration",
+                                       [&](std::string_view k) { return o.integer(k, 0, kIntMax); });
+    q.timeout_ms =
+        read_aliased(o, "TimeoutValue", "Timeout", [&](std::string_view k) { return o.integer(k, 0, kDayMs); });
+    q.failure_ratio = o.number("FailureRatio", 0.0, 1.0);
+    q.sampling_duration_ms = o.integer("SamplingDuration", 0, kIntMax);
+    if (global_section) q.route_keys = o.strings("RouteKeys").value_or(std::vector<std::string>{});
+    if (q.minimum_throughput || q.break_duration_ms || q.failure_ratio || q.sampling_duration_ms) {
+      std::string applied = q.timeout_ms.value_or(0) > 0 ? " (its timeout is applied)" : "";
+      warn(o.path(), "circuit breaking is not implemented yet; the breaker settings are ignored" + applied);
+    }
+    o.finish();
+    return q;
+  }
+
+  OcelotCacheOptions cache(JsonObject& o, bool global_section) {
+    OcelotCacheOptions c;
+    c.ttl_seconds = o.integer("TtlSeconds", std::numeric_limits<std::int64_t>::min(), kIntMax);
+    c.region = o.string("Region").value_or("");
+    c.header = o.string("Header").value_or("");
+    c.enable_content_hashing = o.boolean("EnableContentHashing");
+    if (global_section) c.route_keys = o.strings("RouteKeys").value_or(std::vector<std::string>{});
+    o.finish();
+    return c;
+  }
+
+  OcelotRateLimitOptions rate_limit(JsonObject& o, bool global_section) {
+    OcelotRateLimitOptions r;
+    r.enable_rate_limiting = o.boolean("EnableRateLimiting");
+    r.client_whitelist = o.strings("ClientWhitelist").value_or(std::vector<std::string>{});
+    r.period = o.string("Period").value_or("");
+    if (!r.period.empty() && !is_rate_period(r.period))
+      fail(o.path_of("Period"),
+           "expected a period such as \"1s\", \"5m\", \"1.5h\", \"1d\" or \"500ms\", got " + json_quote(r.period));
+    r.period_timespan = o.number("PeriodTimespan", 0.0, 1e9);
+    r.limit = o.integer("Limit", 0, std::numeric_limits<std::int64_t>::max());
+    r.wait = o.string("Wait").value_or("");
+    if (!r.wait.empty() && !is_rate_period(r.wait))
+      fail(o.path_of("Wait"), "expected a period such as \"1s\", \"5m\" or \"500ms\", got " + json_quote(r.wait));
+    if (auto v = o.string("ClientIdHeader"); v && !v->empty()) {
+      check_token(*v, o.path_of("ClientIdHeader"), "a header name");
+      r.client_id_header = *v;
+    }
+    bool has_disable = o.has("DisableRateLimitHeaders");
+    if (has_disable && o.has("EnableHeaders"))
+      fail(o.path_of("EnableHeaders"),
+           "both DisableRateLimitHeaders and EnableHeaders are given; they are two names of one setting: keep one");
+    if (has_disable) {
+      if (auto d = o.boolean("DisableRateLimitHeaders")) r.enable_headers = !*d;
+    } else {
+      r.enable_headers = o.boolean("EnableHeaders");
+    }
+    auto status =
+        read_aliased(o, "HttpStatusCode", "StatusCode", [&](std::string_view k) { return o.integer(k, 100, 599); });
+    if (status) r.status_code = static_cast<int>(*status);
+    r.quota_message = read_aliased(o, "QuotaExceededMessage", "QuotaMessage", [&](std::string_view k) {
+                        return o.string(k);
+                      }).value_or("");
+    r.key_prefix = read_aliased(o, "RateLimitCounterPrefix", "KeyPrefix", [&](std::string_view k) {
+                     return o.string(k);
+                   }).value_or("");
+    if (global_section) r.route_keys = o.strings("RouteKeys").value_or(std::vector<std::string>{});
+    o.finish();
+    return r;
+  }
+
+  // True when the rule limits requests (classic: EnableRateLimiting true; 25.0: the section with a
+  // Limit or Period and EnableRateLimiting not false).
+  static bool limits_requests(const OcelotRateLimitOptions& r) {
+    if (r.enable_rate_limiting) return *r.enable_rate_limiting;
+    return r.limit.has_value() || !r.period.empty();
+  }
+
+  OcelotAuthenticationOptions authentication(JsonObject& o, bool global_section) {
+    OcelotAuthenticationOptions a;
+    a.authentication_provider_key = o.string("AuthenticationProviderKey").value_or("");
+    a.authentication_provider_keys = o.strings("AuthenticationProviderKeys").value_or(std::vector<std::string>{});
+    a.allowed_scopes = o.strings("AllowedScopes").value_or(std::vector<std::string>{});
+    a.allow_anonymous = o.boolean("AllowAnonymous");
+    if (global_section) a.route_keys = o.strings("RouteKeys").value_or(std::vector<std::string>{});
+    o.finish();
+    return a;
+  }
+
+  static bool authenticates(const OcelotAuthenticationOptions& a) {
+    if (!a.authentication_provider_key.empty() || !a.allowed_scopes.empty()) return true;
+    for (const auto& k : a.authentication_provider_keys)
+      if (!k.empty()) return true;
+    return false;
+  }
+
+  OcelotSecurityOptions security(JsonObject& o) {
+    OcelotSecurityOptions s;
+    s.ip_allowed_list = o.strings("IPAllowedList").value_or(std::vector<std::string>{});
+    s.ip_blocked_list = o.strings("IPBlockedList").value_or(std::vector<std::string>{});
+    s.exclude_allowed_from_blocked = o.boolean("ExcludeAllowedFromBlocked");
+    o.finish();
+    return s;
+  }
+
+  OcelotServiceDiscoveryProvider service_discovery(JsonObject& o) {
+    OcelotServiceDiscoveryProvider p;
+    p.scheme = o.string("Scheme").value_or("");
+    p.host = o.string("Host").value_or("");
+    p.port = o.integer("Port", 0, 65535);
+    p.type = o.string("Type").value_or("");
+    p.token = o.string("Token").value_or("");
+    p.configuration_key = o.string("ConfigurationKey").value_or("");
+    p.polling_interval = o.integer("PollingInterval", 0, kIntMax);
+    p.service_namespace = o.string("Namespace").value_or("");
+    o.finish();
+    return p;
+  }
+
+  void header_transforms(JsonObject& o, StringPairs& upstream, StringPairs& downstream) {
+    if (auto m = o.string_map("UpstreamHeaderTransform")) {
+      upstream = std::move(*m);
+      warn(o.path_of("UpstreamHeaderTransform"), "header transformation is not implemented yet; the key is ignored");
+    }
+    if (auto m = o.string_map("DownstreamHeaderTransform")) {
+      downstream = std::move(*m);
+      warn(o.path_of("DownstreamHeaderTransform"), "header transformation is not implemented yet; the key is ignored");
+    }
+  }
+
+  void http_version(JsonObject& o, std::string& version, std::string& policy) {
+    if (auto v = o.string("DownstreamHttpVersion"); v && !v->empty()) {
+      static constexpr std::string_view kKnown[] = {"1.0", "1.1", "2", "2.0", "3", "3.0"};
+      bool known = false;
+      for (auto k : kKnown) known = known || *v == k;
+      if (!known)
+        fail(o.path_of("DownstreamHttpVersion"),
+             "expected \"1.0\", \"1.1\", \"2.0\" or \"3.0\", got " + json_quote(*v));
+      version = *v;
+      if (*v != "1.1")
+        warn(o.path_of("DownstreamHttpVersion"), "Portico speaks HTTP/1.1 to upstreams; the key is ignored");
+    }
+    if (auto v = o.string("DownstreamHttpVersionPolicy"); v && !v->empty()) {
+      if (!iequals(*v, "RequestVersionOrLower") && !iequals(*v, "RequestVersionOrHigher") &&
+          !iequals(*v, "RequestVersionExact")) {
+        fail(o.path_of("DownstreamHttpVersionPolicy"),
+             "expected RequestVersionOrLower, RequestVersionOrHigher or RequestVersionExact, got " + json_quote(*v));
+      }
+      policy = *v;
+      warn(o.path_of("DownstreamHttpVersionPolicy"), "Portico speaks HTTP/1.1 to upstreams; the key is ignored");
+    }
+  }
+
+  // ---- Routes ---------------------------------------------------------------------------------
+
+  struct RouteFacts {  // what the cross-route checks need
+    std::string key;   // the Key as given ("" if none)
+    std::string path;  // "Routes[i]"
+  };
+
+  void route(dom::element item, std::size_t i) {
+    const std::string rp = detail::index_path(routes_key_, i);
+    JsonObject r = JsonObject::from(item, rp, warnings());
+    OcelotRouteExtras extras;
+
+    // Identity.
+    std::string key = r.string("Key").value_or("");
+    std::string id = key.empty() ? "route-" + std::to_string(i) : key;
+    if (auto seen = route_index_.find(id); seen != route_index_.end()) {
+      const std::string& other = facts_[seen->second].path;
+      if (key.empty()) fail(rp, "its default id " + json_quote(id) + " is the Key of " + other + "; rename that Key");
+      fail(r.path_of("Key"), "duplicate Key " + json_quote(key) + " (also the id of " + other + ")");
+    }
+    extras.route_id = id;
+    Route route(id);
+
+    // Matching.
+    auto upstream_template = r.string("UpstreamPathTemplate");
+    if (!upstream_template) fail(r.path_of("UpstreamPathTemplate"), "required key is missing");
+    check_ocelot_template(*upstream_template, r.path_of("UpstreamPathTemplate"));
+    route.path(*upstream_template);
+    if (auto methods = r.strings("UpstreamHttpMethod")) {
+      for (std::size_t k = 0; k < methods->size(); ++k) {
+        check_token((*methods)[k], detail::index_path(r.path_of("UpstreamHttpMethod"), k), "an HTTP method");
+        route.method((*methods)[k]);
+      }
+    }
+    if (auto host = r.string("UpstreamHost"); host && !host->empty()) route.host(*host);
+    if (auto templates = r.string_map("UpstreamHeaderTemplates")) {
+      for (auto& [name, value] : *templates) {
+        check_token(name, r.path_of("UpstreamHeaderTemplates") + "." + name, "a header name");
+        route.header_template(name, value);
+      }
+    }
+    if (auto p = r.integer("Priority", kIntMin, kIntMax)) route.priority(static_cast<int>(*p));
+    auto cs = read_aliased(r, "ReRouteIsCaseSensitive", "RouteIsCaseSensitive",
+                           [&](std::string_view k) { return r.boolean(k); });
+    if (cs) route.case_sensitive(*cs);
+
+    // Where it goes.
+    auto downstream_template = r.string("DownstreamPathTemplate");
+    if (!downstream_template) fail(r.path_of("DownstreamPathTemplate"), "required key is missing");
+    check_ocelot_template(*downstream_template, r.path_of("DownstreamPathTemplate"));
+    route.rewrite(*downstream_template);
+    if (auto m = r.string("DownstreamHttpMethod"); m && !m->empty()) {
+      check_token(*m, r.path_of("DownstreamHttpMethod"), "an HTTP method");
+      route.downstream_method(*m);
+    }
+    route.to(upstream(r, id));
+
+    // Timeouts: QoS timeout (route, then global) > route Timeout > global Timeout.
+    std::optional<std::chrono::milliseconds> timeout;
+    if (auto t = r.integer("Timeout", 0, kDaySeconds); t && *t > 0) timeout = std::chrono::seconds(*t);
+    if (!timeout) timeout = global_timeout_;
+    if (auto o = r.object("QoSOptions")) extras.qos_options = qos(*o, false);
+    std::optional<std::int64_t> qos_timeout;
+    if (extras.qos_options && extras.qos_options->timeout_ms) qos_timeout = extras.qos_options->timeout_ms;
+    const auto& gq = out_.global.qos_options;
+    if (!qos_timeout && gq && gq->timeout_ms && applies(gq->route_keys, key)) qos_timeout = gq->timeout_ms;
+    if (qos_timeout && *qos_timeout > 0) timeout = std::chrono::milliseconds(*qos_timeout);
+    if (timeout) route.timeout(*timeout);
+
+    route_extras(r, extras);
+
+    // The template syntax and placeholder rules are the router's: build this route alone.
+    auto built = detail::Router::build(std::vector<Route>{route});
+    if (!built) fail(built.error().code, router_where(built.error().where, rp, id), built.error().message);
+
+    // Filters last, so no factory runs for a route that is refused.
+    // Metadata first: the DelegatingHandlers factories receive it as FilterArgs.
+    if (auto m = r.string_map("Metadata")) extras.metadata = std::move(*m);
+    if (auto handlers = r.strings("DelegatingHandlers")) {
+      FilterArgs args;
+      for (const auto& [k, v] : extras.metadata) args[k] = v;
+      for (std::size_t k = 0; k < handlers->size(); ++k) {
+        auto made = filters_.create((*handlers)[k], args);
+        auto where = detail::index_path(r.path_of("DelegatingHandlers"), k);
+        if (!made) fail(made.error().code, where, made.error().message);
+        route.filter(std::move(*made));
+      }
+    }
+
+    r.finish();
+
+    route_index_.emplace(id, facts_.size());
+    facts_.push_back(RouteFacts{key, rp});
+    out_.route_extras.push_back(std::move(extras));
+    out_.config.add(std::move(route));
+  }
+
+  Upstream upstream(JsonObject& r, const std::string& id) {
+    Upstream up(id);
+    std::string scheme_name = default_scheme_;
+    if (auto s = r.string("DownstreamScheme"); s && !s->empty())
+      scheme_name = scheme(*s, r.path_of("DownstreamScheme"));
+    up.scheme(scheme_name);
+
+    if (auto name = r.string("ServiceName"); name && !name->empty())
+      fail(Errc::Unsupported, r.path_of("ServiceName"),
+           "service discovery is not supported; list the upstream servers in DownstreamHostAndPorts");
+    if (r.has("ServiceNamespace"))
+      warn(r.path_of("ServiceNamespace"), "service discovery is not supported; the key is ignored");
+
+    auto hosts = r.array("DownstreamHostAndPorts");
+    auto hosts_path = r.path_of("DownstreamHostAndPorts");
+    if (!hosts || hosts->size() == 0)
+      fail(hosts_path, "required: at least one {\"Host\", \"Port\"} (service discovery is not supported)");
+    std::size_t k = 0;
+    for (dom::element e : *hosts) {
+      JsonObject hp = JsonObject::from(e, detail::index_path(hosts_path, k++), warnings());
+      auto host = hp.string("Host");
+      if (!host) fail(hp.path_of("Host"), "required key is missing");
+      auto normalized = detail::normalize_upstream_host(*host);
+      if (!normalized) {
+        std::string hint = host->find("://") != std::string::npos ? " (without a scheme: that is DownstreamScheme)"
+                           : host->find(':') != std::string::npos ? " (without a port: that is Port)"
+                                                                  : "";
+        fail(hp.path_of("Host"), "expected a host name or an IP address" + hint + ", got " + json_quote(*host));
+      }
+      auto port = hp.integer("Port", 1, 65535);
+      if (!port) fail(hp.path_of("Port"), "required key is missing");
+      hp.finish();
+      up.endpoint(Endpoint{std::move(*normalized), static_cast<std::uint16_t>(*port), 1, scheme_name});
+    }
+
+    std::optional<LoadBalancerSpec> lb;
+    if (auto o = r.object("LoadBalancerOptions")) lb = load_balancer(*o);
+    if (!lb) lb = default_lb_;
+    LoadBalancerSpec spec = lb.value_or(LoadBalancerSpec{});
+    switch (spec.policy) {
+      case LoadBalancing::CookieSticky:
+        up.sticky_sessions(spec.sticky);
+        break;
+      case LoadBalancing::ConsistentHash:
+        up.consistent_hash(spec.hash);
+        break;
+      default:
+        up.load_balancing(spec.policy);
+        break;
+    }
+
+    if (r.boolean("DangerousAcceptAnyServerCertificateValidator").value_or(false)) {
+      UpstreamTls tls;
+      tls.verify = false;
+      up.tls(tls);
+      warn(r.path_of("DangerousAcceptAnyServerCertificateValidator"),
+           "insecure: upstream TLS certificates and host names are not verified for this route");
+    }
+    return up;
+  }
+
+  // The keys that later features implement: typed now; refused when they would protect something.
+  void route_extras(JsonObject& r, OcelotRouteExtras& x) {
+    if (auto o = r.object("AuthenticationOptions")) {
+      x.authentication_options = authentication(*o, false);
+      if (authenticates(*x.authentication_options))
+        fail(Errc::Unsupported, o->path(),
+             "authentication is not implemented yet; refusing to serve this route without it "
+             "(remove the section to serve the route unauthenticated)");
+      warn(o->path(), "authentication is not implemented yet; the key is ignored (it names no provider or scope)");
+    }
+    if (auto m = r.string_map("RouteClaimsRequirement")) {
+      x.route_claims_requirement = std::move(*m);
+      if (!x.route_claims_requirement.empty())
+        fail(Errc::Unsupported, r.path_of("RouteClaimsRequirement"),
+             "claims authorization is not implemented yet; refusing to serve this route without it");
+      warn(r.path_of("RouteClaimsRequirement"),
+           "claims authorization is not implemented yet; the empty key is ignored");
+    }
+    if (auto o = r.object("SecurityOptions")) {
+      x.security_options = security(*o);
+      if (!x.security_options->ip_allowed_list.empty() || !x.security_options->ip_blocked_list.empty())
+        fail(Errc::Unsupported, o->path(),
+             "IP allow/block lists are not implemented yet; refusing to serve this route without them");
+      warn(o->path(), "IP allow/block lists are not implemented yet; the key is ignored (its lists are empty)");
+    }
+    if (auto o = r.object("RateLimitOptions")) {
+      x.rate_limit_options = rate_limit(*o, false);
+      if (limits_requests(*x.rate_limit_options))
+        fail(Errc::Unsupported, o->path(),
+             "rate limiting is not implemented yet; refusing to serve this route without its limit "
+             "(set EnableRateLimiting to false to serve it unlimited)");
+      warn(o->path(), "rate limiting is not implemented yet; the key is ignored (it enables no limit)");
+    }
+    if (r.has("FileCacheOptions") && r.has("CacheOptions"))
+      fail(r.path_of("CacheOptions"),
+           "both FileCacheOptions and CacheOptions are given; they are two names of one setting: keep one");
+    for (std::string_view name : {"FileCacheOptions", "CacheOptions"}) {
+      if (auto o = r.object(name)) {
+        x.cache_options = cache(*o, false);
+        warn(o->path(), "caching is not implemented yet; the key is ignored");
+      }
+    }
+    // Claims transformation: without authentication there are no claims; ignoring these would forward
+    // whatever the client sent under those names, so they are refused like the protections above.
+    struct ClaimsKey {
+      std::string_view name;
+      StringPairs OcelotRouteExtras::*field;
+    };
+    static constexpr ClaimsKey kClaims[] = {
+        {"AddHeadersToRequest", &OcelotRouteExtras::add_headers_to_request},
+        {"AddClaimsToRequest", &OcelotRouteExtras::add_claims_to_request},
+        {"AddQueriesToRequest", &OcelotRouteExtras::add_queries_to_request},
+        {"ChangeDownstreamPathTemplate", &OcelotRouteExtras::change_downstream_path_template},
+    };
+    for (const auto& c : kClaims) {
+      if (auto m = r.string_map(c.name)) {
+        x.*c.field = std::move(*m);
+        if (!(x.*c.field).empty())
+          fail(Errc::Unsupported, r.path_of(c.name),
+               "claims transformation is not implemented yet (it needs authentication); refusing to serve this "
+               "route without the values it must set");
+        warn(r.path_of(c.name), "claims transformation is not implemented yet; the empty key is ignored");
+      }
+    }
+    header_transforms(r, x.upstream_header_transform, x.downstream_header_transform);
+    if (auto o = r.object("HttpHandlerOptions")) x.http_handler_options = http_handler(*o);
+    http_version(r, x.downstream_http_version, x.downstream_http_version_policy);
+    if (auto v = r.string("RequestIdKey"); v && !v->empty()) {
+      check_token(*v, r.path_of("RequestIdKey"), "a header name");
+      x.request_id_key = *v;
+      const auto& gateway_header = out_.config.server_options().request_id_header;
+      if (!iequals(*v, gateway_header))
+        warn(r.path_of("RequestIdKey"), "per-route request id headers are not supported; the gateway's " +
+                                            json_quote(gateway_header) + " (GlobalConfiguration.RequestIdKey) is used");
+    }
+  }
+
+  // Maps the router's `where` ("routes[0].path", "routes[0].host[0]", ...) onto ocelot.json's keys.
+  static std::string router_where(std::string_view where, const std::string& rp, const std::string& id) {
+    std::string_view rest;
+    if (detail::istarts_with(where, "routes[0]"))
+      rest = where.substr(9);
+    else if (where.substr(0, id.size()) == id)
+      rest = where.substr(id.size());
+    else
+      return rp;
+    auto field = [&](std::string_view name) { return detail::istarts_with(rest, name); };
+    if (rest.empty()) return rp;
+    if (field(".path")) return rp + ".UpstreamPathTemplate";
+    if (field(".rewrite")) return rp + ".DownstreamPathTemplate";
+    if (field(".host")) return rp + ".UpstreamHost";
+    if (field(".method")) {  // ".methods[k]" / ".method[k]"
+      auto open = rest.find('[');
+      return rp + ".UpstreamHttpMethod" + (open == std::string_view::npos ? "" : std::string(rest.substr(open)));
+    }
+    if (field(".header_templates[")) {
+      auto name = rest.substr(std::string_view(".header_templates[").size());
+      if (!name.empty() && name.back() == ']') name.remove_suffix(1);
+      return rp + ".UpstreamHeaderTemplates." + std::string(name);
+    }
+    if (field(".priority")) return rp + ".Priority";
+    return rp;
+  }
+
+  static bool applies(const std::vector<std::string>& route_keys, const std::string& key) {
+    return route_keys.empty() || (!key.empty() && contains(route_keys, key));
+  }
+
+  // Ocelot's IsNotDuplicateIn: same template, host and header templates, and overlapping methods
+  // (an empty method list overlaps everything). Routes are grouped by the first three first.
+  void check_duplicate_routes() {
+    const auto& routes = out_.config.routes();
+    std::unordered_map<std::string, std::vector<std::size_t>> groups;
+    for (std::size_t j = 0; j < routes.size(); ++j) {
+      const Route& b = routes[j];
+      auto& group = groups[match_signature(b)];
+      for (std::size_t i : group) {
+        const Route& a = routes[i];
+        bool overlap = a.method_list().empty() || b.method_list().empty();
+        for (const auto& m : a.method_list()) overlap = overlap || contains(b.method_list(), m);
+        if (!overlap) continue;
+        fail(facts_[j].path, "duplicates " + facts_[i].path + ": same UpstreamPathTemplate " +
+                                 json_quote(b.path_template()) +
+                                 ", UpstreamHost and UpstreamHeaderTemplates, and overlapping UpstreamHttpMethod");
+      }
+      group.push_back(j);
+    }
+  }
+
+  // Template, hosts and header templates (names lower-cased, sorted) as one string.
+  static std::string match_signature(const Route& r) {
+    std::string sig = r.path_template();
+    for (const auto& h : r.hosts()) {
+      sig += '\0';
+      sig += h;
+    }
+    std::vector<std::string> headers;
+    for (const auto& [name, value] : r.header_templates()) headers.push_back(detail::to_lower(name) + '\0' + value);
+    std::sort(headers.begin(), headers.end());
+    sig += '\1';
+    for (const auto& h : headers) {
+      sig += h;
+      sig += '\1';
+    }
+    return sig;
+  }
+
+  // Global sections that would protect routes the gateway cannot protect yet.
+  void check_global_protection() {
+    const auto& g = out_.global;
+    auto any_route = [&](const std::vector<std::string>& route_keys, auto&& exempt) {
+      for (std::size_t i = 0; i < facts_.size(); ++i)
+        if (applies(route_keys, facts_[i].key) && !exempt(i)) return true;
+      return false;
+    };
+    if (g.authentication_options) {
+      auto exempt = [&](std::size_t i) {
+        const auto& a = out_.route_extras[i].authentication_options;
+        return a && a->allow_anonymous.value_or(false);
+      };
+      if (authenticates(*g.authentication_options) && any_route(g.authentication_options->route_keys, exempt))
+        fail(Errc::Unsupported, "GlobalConfiguration.AuthenticationOptions",
+             "authentication is not implemented yet; refusing to serve the routes it covers without it");
+      warn("GlobalConfiguration.AuthenticationOptions",
+           "authentication is not implemented yet; the key is ignored (it names no provider or covers no route)");
+    }
+    if (g.rate_limit_options) {
+      auto never = [](std::size_t) { return false; };
+      if (limits_requests(*g.rate_limit_options) && any_route(g.rate_limit_options->route_keys, never))
+        fail(Errc::Unsupported, "GlobalConfiguration.RateLimitOptions",
+             "rate limiting is not implemented yet; refusing to serve the routes it covers without their limit");
+      warn("GlobalConfiguration.RateLimitOptions", "rate limiting is not implemented yet; the key is ignored");
+    }
+  }
+
+  // ---- Aggregates -----------------------------------------------------------------------------
+
+  void aggregate(dom::element item, std::size_t i) {
+    const std::string ap = detail::index_path("Aggregates", i);
+    JsonObject a = JsonObject::from(item, ap, warnings());
+    OcelotAggregate agg;
+    auto t = a.string("UpstreamPathTemplate");
+    if (!t) fail(a.path_of("UpstreamPathTemplate"), "required key is missing");
+    check_ocelot_template(*t, a.path_of("UpstreamPathTemplate"));
+    agg.upstream_path_template = *t;
+    agg.upstream_host = a.string("UpstreamHost").value_or("");
+    agg.route_is_case_sensitive =
+        read_aliased(a, "ReRouteIsCaseSensitive", "RouteIsCaseSensitive", [&](std::string_view k) {
+          return a.boolean(k);
+        }).value_or(false);
+    if (auto p = a.integer("Priority", kIntMin, kIntMax)) agg.priority = static_cast<int>(*p);
+    agg.upstream_http_method = a.strings("UpstreamHttpMethod").value_or(std::vector<std::string>{});
+    for (std::size_t k = 0; k < agg.upstream_http_method.size(); ++k)
+      check_token(agg.upstream_http_method[k], detail::index_path(a.path_of("UpstreamHttpMethod"), k),
+                  "an HTTP method");
+    if (auto m = a.string_map("UpstreamHeaderTemplates")) agg.upstream_header_templates = std::move(*m);
+
+    if (a.has("RouteKeys") && a.has("ReRouteKeys"))
+      fail(a.path_of("ReRouteKeys"),
+           "both RouteKeys and ReRouteKeys are given; ReRouteKeys is the legacy name of RouteKeys: keep one");
+    std::string keys_name = a.has("ReRouteKeys") ? "ReRouteKeys" : "RouteKeys";
+    agg.route_keys = a.strings(keys_name).value_or(std::vector<std::string>{});
+    if (agg.route_keys.empty()) fail(a.path_of(keys_name), "required: the Keys of the routes to aggregate");
+    for (std::size_t k = 0; k < agg.route_keys.size(); ++k)
+      check_route_key(agg.route_keys[k], detail::index_path(a.path_of(keys_name), k));
+
+    if (auto list = a.array("RouteKeysConfig")) {
+      std::size_t k = 0;
+      for (dom::element e : *list) {
+        JsonObject c = JsonObject::from(e, detail::index_path(a.path_of("RouteKeysConfig"), k++), warnings());
+        OcelotAggregateRouteConfig rc;
+        rc.route_key = c.string("RouteKey").value_or("");
+        if (!contains(agg.route_keys, rc.route_key))
+          fail(c.path_of("RouteKey"),
+               "expected one of this aggregate's " + keys_name + ", got " + json_quote(rc.route_key));
+        rc.json_path = c.string("JsonPath").value_or("");
+        rc.parameter = c.string("Parameter").value_or("");
+        c.finish();
+        agg.route_keys_config.push_back(std::move(rc));
+      }
+    }
+    agg.aggregator = a.string("Aggregator").value_or("");
+    a.finish();
+    warn(ap, "request aggregation is not implemented yet; this aggregate is not served (its routes are)");
+    out_.aggregates.push_back(std::move(agg));
+  }
+
+  void check_route_key(const std::string& key, const std::string& where) {
+    auto it = route_index_.find(key);
+    if (it == route_index_.end() || facts_[it->second].key != key)  // a default id is not a Key
+      fail(where, "no route has the Key " + json_quote(key));
+    const std::size_t i = it->second;
+    if (!out_.route_extras[i].request_id_key.empty())
+      fail(where, "route " + json_quote(key) + " (" + facts_[i].path +
+                      ") has a RequestIdKey, which aggregated routes must not have");
+  }
+
+  const FilterRegistry& filters_;
+  OcelotConfig out_;
+  std::string routes_key_ = "Routes";
+  std::vector<RouteFacts> facts_;
+  std::unordered_map<std::string, std::size_t> route_index_;  // route id → index
+  std::string default_scheme_ = "http";
+  std::optional<LoadBalancerSpec> default_lb_;
+  std::optional<std::chrono::milliseconds> global_timeout_;
+};
+
+}  // namespace
+
+Result<OcelotConfig> load_ocelot(std::string_view json, const FilterRegistry& filters) {
+  if (json.size() > kMaxOcelotJsonBytes)
+    return make_error(Errc::InvalidConfig,
+                      "ocelot.json is larger than " + std::to_string(kMaxOcelotJsonBytes / (1024 * 1024)) + " MiB");
+  auto syntax_error = [&](const detail::JsonSyntaxError& e) {
+    auto at = detail::text_position(json, e.offset);
+    return make_error(Errc::InvalidConfig, "invalid JSON at line " + std::to_string(at.line) + ", column " +
+                                               std::to_string(at.column) + ": " + e.message);
+  };
+  std::string strict;
+  if (auto e = detail::relax_json(json, strict)) return syntax_error(*e);
+  if (auto e = detail::find_json_syntax_error(strict)) return syntax_error(*e);
+
+  simdjson::padded_string padded(strict);
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto code = parser.parse(padded).get(root); code != simdjson::SUCCESS)
+    return make_error(Errc::InvalidConfig, std::string("invalid JSON: ") + simdjson::error_message(code));
+  try {
+    return Loader(filters).run(root);
+  } catch (detail::ReadFailure& f) {
+    return std::move(f.error);
+  }
+}
+
+Result<OcelotConfig> load_ocelot_file(const std::string& path, const FilterRegistry& filters) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(Errc::Io, std::string("cannot open the file: ") + std::strerror(errno), path);
+  std::string text;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxOcelotJsonBytes)
+      return make_error(
+          Errc::Io, "the file is larger than " + std::to_string(kMaxOcelotJsonBytes / (1024 * 1024)) + " MiB", path);
+  }
+  if (in.bad()) return make_error(Errc::Io, "cannot read the file", path);
+  return load_ocelot(text, filters);
+}
+
+}  // namespace portico::config

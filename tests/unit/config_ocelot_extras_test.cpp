@@ -1,0 +1,449 @@
+// ocelot.json keys of features Portico does not implement yet: typed and warned, or refused when they
+// protect something; Aggregates; DynamicRoutes.
+
+#include <catch2/catch.hpp>
+
+#include "config_support.hpp"
+
+using namespace portico;
+using namespace portico::testing;
+
+// ---- refused: a route must never be served open when it asks for protection -------------------------
+
+TEST_CASE("AuthenticationOptions naming a provider or scopes refuses the route", "[config][ocelot][refuse]") {
+  for (auto auth : {R"({"AuthenticationProviderKey": "Bearer"})", R"({"AuthenticationProviderKeys": ["", "Jwt"]})",
+                    R"({"AllowedScopes": ["orders.read"]})"}) {
+    auto e = load_error(one_route(std::string(R"("AuthenticationOptions": )") + auth));
+    CHECK(e.code == Errc::Unsupported);
+    CHECK(e.where == "Routes[0].AuthenticationOptions");
+    CHECK_THAT(e.message, Catch::StartsWith("authentication is not implemented yet; refusing"));
+  }
+  auto r = config::load_ocelot_file(fixture("refused_authentication.json"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::Unsupported);
+  CHECK(r.error().where == "Routes[1].AuthenticationOptions");
+}
+
+TEST_CASE("an AuthenticationOptions that names nothing is warned, not refused", "[config][ocelot]") {
+  auto c = load_ok(one_route(R"("AuthenticationOptions": {"AuthenticationProviderKey": "", "AllowedScopes": [],
+                                                           "AllowAnonymous": true})"));
+  CHECK(warning_paths(c) == std::vector<std::string>{"Routes[0].AuthenticationOptions"});
+  REQUIRE(c.route_extras[0].authentication_options.has_value());
+  CHECK(c.route_extras[0].authentication_options->allow_anonymous == true);
+
+  auto e = load_error(one_route(R"("AuthenticationOptions": {"AllowedScopes": "read"})"));
+  CHECK(e.code == Errc::InvalidConfig);
+  CHECK(e.where == "Routes[0].AuthenticationOptions.AllowedScopes");
+  CHECK(e.message == "expected an array, got \"read\"");
+}
+
+TEST_CASE("a non-empty RouteClaimsRequirement refuses the route", "[config][ocelot][refuse]") {
+  auto e = load_error(one_route(R"("RouteClaimsRequirement": {"Role": "Admin"})"));
+  CHECK(e.code == Errc::Unsupported);
+  CHECK(e.where == "Routes[0].RouteClaimsRequirement");
+  CHECK_THAT(e.message, Catch::Contains("refusing"));
+
+  auto c = load_ok(one_route(R"("RouteClaimsRequirement": {})"));
+  CHECK(warning_paths(c) == std::vector<std::string>{"Routes[0].RouteClaimsRequirement"});
+}
+
+TEST_CASE("SecurityOptions with IP lists refuses the route", "[config][ocelot][refuse]") {
+  for (auto sec : {R"({"IPAllowedList": ["10.0.0.0/8"]})", R"({"IPBlockedList": ["192.168.1.1-192.168.1.9"]})"}) {
+    auto e = load_error(one_route(std::string(R"("SecurityOptions": )") + sec));
+    CHECK(e.code == Errc::Unsupported);
+    CHECK(e.where == "Routes[0].SecurityOptions");
+  }
+  auto c = load_ok(
+      one_route(R"("SecurityOptions": {"IPAllowedList": [], "IPBlockedList": [], "ExcludeAllowedFromBlocked": true})"));
+  CHECK(warning_paths(c) == std::vector<std::string>{"Routes[0].SecurityOptions"});
+  CHECK(c.route_extras[0].security_options->exclude_allowed_from_blocked == true);
+}
+
+TEST_CASE("RateLimitOptions that limit requests refuse the route", "[config][ocelot][refuse]") {
+  SECTION("classic: EnableRateLimiting true") {
+    auto e = load_error(one_route(R"("RateLimitOptions": {"EnableRateLimiting": true, "Period": "1s", "Limit": 5})"));
+    CHECK(e.code == Errc::Unsupported);
+    CHECK(e.where == "Routes[0].RateLimitOptions");
+    CHECK_THAT(e.message, Catch::StartsWith("rate limiting is not implemented yet; refusing"));
+  }
+  SECTION("as a string") {
+    auto e = load_error(one_route(R"("RateLimitOptions": {"EnableRateLimiting": "true"})"));
+    CHECK(e.where == "Routes[0].RateLimitOptions");
+  }
+  SECTION("25.0: the section with Limit and Period enables it") {
+    auto r = config::load_ocelot_file(fixture("refused_rate_limit.json"));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::Unsupported);
+    CHECK(r.error().where == "Routes[0].RateLimitOptions");
+  }
+}
+
+TEST_CASE("RateLimitOptions that limit nothing are typed and warned", "[config][ocelot]") {
+  auto c = load_ok(one_route(R"("RateLimitOptions": {"ClientWhitelist": ["ops"], "EnableRateLimiting": false,
+      "Period": "1.5m", "PeriodTimespan": "2.5", "Limit": "100", "Wait": "500ms", "ClientIdHeader": "Oc-Client",
+      "EnableHeaders": false, "StatusCode": 503, "QuotaMessage": "slow down", "KeyPrefix": "gw"})"));
+  CHECK(warning_paths(c) == std::vector<std::string>{"Routes[0].RateLimitOptions"});
+  CHECK(c.warnings[0].message == "rate limiting is not implemented yet; the key is ignored (it enables no limit)");
+  const auto& r = *c.route_extras[0].rate_limit_options;
+  CHECK(r.enable_rate_limiting == false);
+  CHECK(r.client_whitelist == std::vector<std::string>{"ops"});
+  CHECK(r.period == "1.5m");
+  CHECK(r.period_timespan == 2.5);
+  CHECK(r.limit == 100);
+  CHECK(r.wait == "500ms");
+  CHECK(r.client_id_header == "Oc-Client");
+  CHECK(r.enable_headers == false);
+  CHECK(r.status_code == 503);
+  CHECK(r.quota_message == "slow down");
+  CHECK(r.key_prefix == "gw");
+
+  auto only_whitelist = load_ok(one_route(R"("RateLimitOptions": {"ClientWhitelist": []})"));
+  CHECK(warning_paths(only_whitelist) == std::vector<std::string>{"Routes[0].RateLimitOptions"});
+}
+
+TEST_CASE("RateLimitOptions values are validated", "[config][ocelot]") {
+  auto e = load_error(one_route(R"("RateLimitOptions": {"EnableRateLimiting": false, "Period": "1 minute"})"));
+  CHECK(e.where == "Routes[0].RateLimitOptions.Period");
+  CHECK_THAT(e.message, Catch::Contains("\"1 minute\""));
+  e = load_error(
+      one_route(R"("RateLimitOptions": {"EnableRateLimiting": false, "HttpStatusCode": 429, "StatusCode": 429})"));
+  CHECK(e.where == "Routes[0].RateLimitOptions.StatusCode");
+  CHECK_THAT(e.message, Catch::Contains("both HttpStatusCode and StatusCode"));
+  e = load_error(one_route(R"("RateLimitOptions": {"EnableRateLimiting": false, "HttpStatusCode": 42})"));
+  CHECK(e.where == "Routes[0].RateLimitOptions.HttpStatusCode");
+  CHECK(e.message == "expected an integer 100..599, got 42");
+  e = load_error(one_route(R"("RateLimitOptions": {"EnableRateLimiting": false, "Limit": -1})"));
+  CHECK(e.where == "Routes[0].RateLimitOptions.Limit");
+  e = load_error(one_route(R"("RateLimitOptions": {"DisableRateLimitHeaders": true, "EnableHeaders": true})"));
+  CHECK(e.where == "Routes[0].RateLimitOptions.EnableHeaders");
+}
+
+TEST_CASE("claims transformation keys refuse the route when they set something", "[config][ocelot][refuse]") {
+  for (std::string key :
+       {"AddHeadersToRequest", "AddClaimsToRequest", "AddQueriesToRequest", "ChangeDownstreamPathTemplate"}) {
+    auto e = load_error(one_route("\"" + key + R"(": {"CustomerId": "Claims[sub] > value[1] > |"})"));
+    CHECK(e.code == Errc::Unsupported);
+    CHECK(e.where == "Routes[0]." + key);
+    auto c = load_ok(one_route("\"" + key + "\": {}"));
+    CHECK(warning_paths(c) == std::vector<std::string>{"Routes[0]." + key});
+  }
+}
+
+// ---- typed and warned -------------------------------------------------------------------------------
+
+TEST_CASE("FileCacheOptions and CacheOptions are typed and warned", "[config][ocelot]") {
+  auto c = load_ok(routes({route_body(), route_at("/b", R"("UpstreamHttpMethod": ["Post"],
+      "FileCacheOptions": {"TtlSeconds": "30", "Region": "r1", "Header": "X-Cache", "EnableContentHashing": true})")}));
+  CHECK(warning_paths(c) == std::vector<std::string>{"Routes[1].FileCacheOptions"});
+  CHECK(c.warnings[0].message == "caching is not implemented yet; the key is ignored");
+  CHECK_FALSE(c.route_extras[0].cache_options.has_value());
+  const auto& cache = *c.route_extras[1].cache_options;
+  CHECK(cache.ttl_seconds == 30);
+  CHECK(cache.region == "r1");
+  CHECK(cache.header == "X-Cache");
+  CHECK(cache.enable_content_hashing == true);
+
+  auto n = load_ok(one_route(R"("CacheOptions": {"TtlSeconds": 5})"));
+  CHECK(warning_paths(n) == std::vector<std::string>{"Routes[0].CacheOptions"});
+
+  auto e = load_error(one_route(R"("FileCacheOptions": {}, "CacheOptions": {})"));
+  CHECK(e.where == "Routes[0].CacheOptions");
+  CHECK_THAT(e.message, Catch::Contains("both FileCacheOptions and CacheOptions"));
+  e = load_error(one_route(R"("FileCacheOptions": {"TtlSeconds": "soon"})"));
+  CHECK(e.where == "Routes[0].FileCacheOptions.TtlSeconds");
+}
+
+TEST_CASE("QoSOptions: classic and new names fold; breaker settings are warned", "[config][ocelot]") {
+  auto c = load_ok(one_route(
+      R"("QoSOptions": {"ExceptionsAllowedBeforeBreaking": 3, "DurationOfBreak": 1000, "TimeoutValue": 5000})"));
+  CHECK(warning_paths(c) == std::vector<std::string>{"Routes[0].QoSOptions"});
+  CHECK(c.warnings[0].message ==
+        "circuit breaking is not implemented yet; the breaker settings are ignored (its timeout is applied)");
+  const auto& q = *c.route_extras[0].qos_options;
+  CHECK(q.minimum_throughput == 3);
+  CHECK(q.break_duration_ms == 1000);
+  CHECK(q.timeout_ms == 5000);
+
+  auto n = load_ok(one_route(
+      R"("QoSOptions": {"MinimumThroughput": 4, "BreakDuration": 2000, "FailureRatio": 0.25, "SamplingDuration": 9000})"));
+  CHECK(n.warnings.at(0).message == "circuit breaking is not implemented yet; the breaker settings are ignored");
+  CHECK(n.route_extras[0].qos_options->minimum_throughput == 4);
+  CHECK(n.route_extras[0].qos_options->failure_ratio == 0.25);
+  CHECK(n.route_extras[0].qos_options->sampling_duration_ms == 9000);
+
+  auto e = load_error(one_route(R"("QoSOptions": {"TimeoutValue": 1, "Timeout": 2})"));
+  CHECK(e.where == "Routes[0].QoSOptions.Timeout");
+  CHECK_THAT(e.message, Catch::Contains("both TimeoutValue and Timeout"));
+  e = load_error(one_route(R"("QoSOptions": {"FailureRatio": 1.5})"));
+  CHECK(e.where == "Routes[0].QoSOptions.FailureRatio");
+  CHECK(e.message == "expected a number 0..1, got 1.5");
+}
+
+TEST_CASE("header transforms are typed and warned", "[config][ocelot]") {
+  auto c = load_ok(one_route(R"("UpstreamHeaderTransform": {"X-Forwarded-For": "{RemoteIpAddress}"},
+                                "DownstreamHeaderTransform": {"Location": "{DownstreamBaseUrl}, {BaseUrl}"})"));
+  CHECK(warning_paths(c) ==
+        std::vector<std::string>{"Routes[0].UpstreamHeaderTransform", "Routes[0].DownstreamHeaderTransform"});
+  CHECK(c.route_extras[0].upstream_header_transform == config::StringPairs{{"X-Forwarded-For", "{RemoteIpAddress}"}});
+  CHECK(c.route_extras[0].downstream_header_transform ==
+        config::StringPairs{{"Location", "{DownstreamBaseUrl}, {BaseUrl}"}});
+}
+
+TEST_CASE("HttpHandlerOptions: Portico's own behaviour is silent, the rest is warned", "[config][ocelot]") {
+  auto quiet = load_ok(one_route(R"("HttpHandlerOptions": {"AllowAutoRedirect": false, "UseCookieContainer": false,
+                                                          "UseProxy": false, "UseTracing": false})"));
+  CHECK(quiet.warnings.empty());
+  REQUIRE(quiet.route_extras[0].http_handler_options.has_value());
+  CHECK(quiet.route_extras[0].http_handler_options->allow_auto_redirect == false);
+
+  auto c = load_ok(one_route(R"("HttpHandlerOptions": {"AllowAutoRedirect": true, "UseCookieContainer": true,
+      "UseProxy": true, "UseTracing": true, "MaxConnectionsPerServer": 10, "PooledConnectionLifetimeSeconds": 120})"));
+  CHECK(warning_paths(c) == std::vector<std::string>{
+                                "Routes[0].HttpHandlerOptions.AllowAutoRedirect",
+                                "Routes[0].HttpHandlerOptions.UseCookieContainer",
+                                "Routes[0].HttpHandlerOptions.UseProxy",
+                                "Routes[0].HttpHandlerOptions.UseTracing",
+                                "Routes[0].HttpHandlerOptions.MaxConnectionsPerServer",
+                                "Routes[0].HttpHandlerOptions.PooledConnectionLifetimeSeconds",
+                            });
+  CHECK(c.route_extras[0].http_handler_options->max_connections_per_server == 10);
+
+  auto e = load_error(one_route(R"("HttpHandlerOptions": {"MaxConnectionsPerServer": 0})"));
+  CHECK(e.where == "Routes[0].HttpHandlerOptions.MaxConnectionsPerServer");
+}
+
+TEST_CASE("DownstreamHttpVersion: 1.1 is silent, others warned, nonsense refused", "[config][ocelot]") {
+  CHECK(load_ok(one_route(R"("DownstreamHttpVersion": "1.1")")).warnings.empty());
+  auto c =
+      load_ok(one_route(R"("DownstreamHttpVersion": "2.0", "DownstreamHttpVersionPolicy": "RequestVersionOrLower")"));
+  CHECK(warning_paths(c) ==
+        std::vector<std::string>{"Routes[0].DownstreamHttpVersion", "Routes[0].DownstreamHttpVersionPolicy"});
+  CHECK(c.route_extras[0].downstream_http_version == "2.0");
+  CHECK(c.route_extras[0].downstream_http_version_policy == "RequestVersionOrLower");
+
+  auto e = load_error(one_route(R"("DownstreamHttpVersion": "4")"));
+  CHECK(e.where == "Routes[0].DownstreamHttpVersion");
+  e = load_error(one_route(R"("DownstreamHttpVersionPolicy": "Whatever")"));
+  CHECK(e.where == "Routes[0].DownstreamHttpVersionPolicy");
+}
+
+TEST_CASE("a route RequestIdKey other than the gateway's is warned", "[config][ocelot]") {
+  auto same = load_ok(one_route(R"("RequestIdKey": "x-request-id")"));
+  CHECK(same.warnings.empty());
+  auto c = load_ok(one_route(R"("RequestIdKey": "OcRequestId")"));
+  CHECK(warning_paths(c) == std::vector<std::string>{"Routes[0].RequestIdKey"});
+  CHECK_THAT(c.warnings[0].message, Catch::Contains("\"X-Request-Id\""));
+  CHECK(c.route_extras[0].request_id_key == "OcRequestId");
+  auto g = load_ok(
+      one_route(R"("RequestIdKey": "OcRequestId")", R"("GlobalConfiguration": {"RequestIdKey": "OcRequestId"})"));
+  CHECK(g.warnings.empty());
+}
+
+TEST_CASE("Metadata is kept and ServiceNamespace warned", "[config][ocelot]") {
+  auto c = load_ok(one_route(R"("Metadata": {"b": "2", "a": "1"}, "ServiceNamespace": "ns")"));
+  CHECK(c.route_extras[0].metadata == config::StringPairs{{"b", "2"}, {"a", "1"}});
+  CHECK(warning_paths(c) == std::vector<std::string>{"Routes[0].ServiceNamespace"});
+  auto e = load_error(one_route(R"("Metadata": {"n": 1})"));
+  CHECK(e.where == "Routes[0].Metadata.n");
+}
+
+TEST_CASE("warnings of one route come in a fixed order with exact paths", "[config][ocelot]") {
+  auto c = load_ok(routes({route_body(), R"(
+      "UpstreamPathTemplate": "/b", "DownstreamPathTemplate": "/b", "DownstreamScheme": "https",
+      "DownstreamHostAndPorts": [{"Host": "b", "Port": 443}],
+      "DangerousAcceptAnyServerCertificateValidator": true,
+      "QoSOptions": {"ExceptionsAllowedBeforeBreaking": 2},
+      "AuthenticationOptions": {},
+      "FileCacheOptions": {"TtlSeconds": 10},
+      "UpstreamHeaderTransform": {},
+      "Unknown": 1)"}));
+  CHECK(warning_paths(c) == std::vector<std::string>{
+                                "Routes[1].DangerousAcceptAnyServerCertificateValidator",
+                                "Routes[1].QoSOptions",
+                                "Routes[1].AuthenticationOptions",
+                                "Routes[1].FileCacheOptions",
+                                "Routes[1].UpstreamHeaderTransform",
+                                "Routes[1].Unknown",
+                            });
+}
+
+// ---- GlobalConfiguration sections of later features ----------------------------------------------------
+
+TEST_CASE("global AuthenticationOptions that would apply are refused", "[config][ocelot][refuse]") {
+  auto e = load_error(
+      one_route({}, R"("GlobalConfiguration": {"AuthenticationOptions": {"AuthenticationProviderKeys": ["Bearer"]}})"));
+  CHECK(e.code == Errc::Unsupported);
+  CHECK(e.where == "GlobalConfiguration.AuthenticationOptions");
+
+  // RouteKeys naming a route with that Key: applies.
+  e = load_error(one_route(
+      R"("Key": "k")",
+      R"("GlobalConfiguration": {"AuthenticationOptions": {"AuthenticationProviderKey": "Bearer", "RouteKeys": ["k"]}})"));
+  CHECK(e.where == "GlobalConfiguration.AuthenticationOptions");
+
+  // Covers no route (RouteKeys name none, or every route opts out with AllowAnonymous): warned.
+  auto c = load_ok(one_route(
+      R"("Key": "k")",
+      R"("GlobalConfiguration": {"AuthenticationOptions": {"AuthenticationProviderKey": "Bearer", "RouteKeys": ["other"]}})"));
+  CHECK(warning_paths(c) == std::vector<std::string>{"GlobalConfiguration.AuthenticationOptions"});
+  c = load_ok(
+      one_route(R"("AuthenticationOptions": {"AllowAnonymous": true})",
+                R"("GlobalConfiguration": {"AuthenticationOptions": {"AuthenticationProviderKey": "Bearer"}})"));
+  CHECK(warning_paths(c) ==
+        std::vector<std::string>{"Routes[0].AuthenticationOptions", "GlobalConfiguration.AuthenticationOptions"});
+}
+
+TEST_CASE("global RateLimitOptions that would limit routes are refused", "[config][ocelot][refuse]") {
+  auto e = load_error(one_route(
+      {}, R"("GlobalConfiguration": {"RateLimitOptions": {"EnableRateLimiting": true, "Limit": 10, "Period": "1s"}})"));
+  CHECK(e.code == Errc::Unsupported);
+  CHECK(e.where == "GlobalConfiguration.RateLimitOptions");
+  e = load_error(one_route({}, R"("GlobalConfiguration": {"RateLimitOptions": {"Limit": 10, "Period": "1s"}})"));
+  CHECK(e.where == "GlobalConfiguration.RateLimitOptions");
+
+  // The classic global section only configures responses: warned and kept.
+  auto c = load_ok(one_route({}, R"("GlobalConfiguration": {"RateLimitOptions": {"ClientIdHeader": "ClientId",
+      "QuotaExceededMessage": "no", "RateLimitCounterPrefix": "oc", "DisableRateLimitHeaders": true, "HttpStatusCode": 418}})"));
+  CHECK(warning_paths(c) == std::vector<std::string>{"GlobalConfiguration.RateLimitOptions"});
+  const auto& r = *c.global.rate_limit_options;
+  CHECK(r.client_id_header == "ClientId");
+  CHECK(r.quota_message == "no");
+  CHECK(r.key_prefix == "oc");
+  CHECK(r.enable_headers == false);
+  CHECK(r.status_code == 418);
+
+  // A rule for routes that do not exist covers nothing.
+  c = load_ok(one_route(
+      {}, R"("GlobalConfiguration": {"RateLimitOptions": {"Limit": 1, "Period": "1s", "RouteKeys": ["none"]}})"));
+  CHECK(warning_paths(c) == std::vector<std::string>{"GlobalConfiguration.RateLimitOptions"});
+}
+
+TEST_CASE("global SecurityOptions with IP lists are refused", "[config][ocelot][refuse]") {
+  auto e = load_error(one_route({}, R"("GlobalConfiguration": {"SecurityOptions": {"IPBlockedList": ["10.0.0.1"]}})"));
+  CHECK(e.code == Errc::Unsupported);
+  CHECK(e.where == "GlobalConfiguration.SecurityOptions");
+}
+
+TEST_CASE("global QoS, cache, service discovery, metadata options and transforms are typed and warned",
+          "[config][ocelot]") {
+  auto c = load_ok(R"({"GlobalConfiguration": {
+      "QoSOptions": {"MinimumThroughput": 3},
+      "CacheOptions": {"TtlSeconds": 10, "Region": "g"},
+      "ServiceDiscoveryProvider": {"Scheme": "https", "Host": "consul", "Port": "8500", "Type": "PollConsul",
+                                   "Token": "t", "ConfigurationKey": "k", "PollingInterval": 100, "Namespace": "ns"},
+      "MetadataOptions": {"Separators": [","]},
+      "UpstreamHeaderTransform": {"X-A": "b"},
+      "DownstreamHttpVersion": "1.0",
+      "HttpHandlerOptions": {"UseProxy": true}
+    }})");
+  CHECK(warning_paths(c) == std::vector<std::string>{
+                                "GlobalConfiguration.HttpHandlerOptions.UseProxy",
+                                "GlobalConfiguration.QoSOptions",
+                                "GlobalConfiguration.CacheOptions",
+                                "GlobalConfiguration.ServiceDiscoveryProvider",
+                                "GlobalConfiguration.MetadataOptions",
+                                "GlobalConfiguration.UpstreamHeaderTransform",
+                                "GlobalConfiguration.DownstreamHttpVersion",
+                            });
+  CHECK(c.global.qos_options->minimum_throughput == 3);
+  CHECK(c.global.cache_options->region == "g");
+  const auto& sd = *c.global.service_discovery_provider;
+  CHECK(sd.scheme == "https");
+  CHECK(sd.host == "consul");
+  CHECK(sd.port == 8500);
+  CHECK(sd.type == "PollConsul");
+  CHECK(sd.token == "t");
+  CHECK(sd.configuration_key == "k");
+  CHECK(sd.polling_interval == 100);
+  CHECK(sd.service_namespace == "ns");
+  CHECK(c.global.upstream_header_transform == config::StringPairs{{"X-A", "b"}});
+  CHECK(c.global.downstream_http_version == "1.0");
+  CHECK(c.global.http_handler_options->use_proxy == true);
+
+  auto e = load_error(R"({"GlobalConfiguration": {"ServiceDiscoveryProvider": {"Port": 70000}}})");
+  CHECK(e.where == "GlobalConfiguration.ServiceDiscoveryProvider.Port");
+}
+
+// ---- Aggregates and DynamicRoutes ---------------------------------------------------------------------------
+
+namespace {
+std::string two_keyed_routes(std::string_view top) {
+  return routes({route_body(R"("Key": "a")"), route_at("/b", R"("Key": "b", "UpstreamHttpMethod": ["Post"])")}, top);
+}
+}  // namespace
+
+TEST_CASE("Aggregates are validated, kept and warned as not served", "[config][ocelot]") {
+  auto c = load_ok(two_keyed_routes(R"("Aggregates": [ {
+      "RouteKeys": ["a", "b"], "UpstreamPathTemplate": "/both/{id}", "UpstreamHost": "h", "Priority": 2,
+      "UpstreamHttpMethod": ["Get"], "RouteIsCaseSensitive": true, "UpstreamHeaderTemplates": {"X-V": "1"},
+      "RouteKeysConfig": [ {"RouteKey": "b", "JsonPath": "$.id", "Parameter": "id"} ], "Aggregator": "Agg" } ])"));
+  CHECK(c.config.routes().size() == 2);  // the aggregate adds no route
+  CHECK(warning_paths(c) == std::vector<std::string>{"Aggregates[0]"});
+  CHECK_THAT(c.warnings[0].message, Catch::Contains("not served"));
+  REQUIRE(c.aggregates.size() == 1);
+  const auto& a = c.aggregates[0];
+  CHECK(a.route_keys == std::vector<std::string>{"a", "b"});
+  CHECK(a.upstream_path_template == "/both/{id}");
+  CHECK(a.upstream_host == "h");
+  CHECK(a.priority == 2);
+  CHECK(a.route_is_case_sensitive);
+  CHECK(a.upstream_http_method == std::vector<std::string>{"Get"});
+  CHECK(a.upstream_header_templates == config::StringPairs{{"X-V", "1"}});
+  REQUIRE(a.route_keys_config.size() == 1);
+  CHECK(a.route_keys_config[0].route_key == "b");
+  CHECK(a.route_keys_config[0].json_path == "$.id");
+  CHECK(a.route_keys_config[0].parameter == "id");
+  CHECK(a.aggregator == "Agg");
+}
+
+TEST_CASE("Aggregates must reference existing route Keys", "[config][ocelot]") {
+  auto e = load_error(two_keyed_routes(R"("Aggregates": [ {"RouteKeys": ["a", "c"], "UpstreamPathTemplate": "/x"} ])"));
+  CHECK(e.where == "Aggregates[0].RouteKeys[1]");
+  CHECK(e.message == "no route has the Key \"c\"");
+
+  e = load_error(two_keyed_routes(R"("Aggregates": [ {"UpstreamPathTemplate": "/x"} ])"));
+  CHECK(e.where == "Aggregates[0].RouteKeys");
+  e = load_error(two_keyed_routes(R"("Aggregates": [ {"RouteKeys": ["a"]} ])"));
+  CHECK(e.where == "Aggregates[0].UpstreamPathTemplate");
+  e = load_error(two_keyed_routes(
+      R"("Aggregates": [ {"RouteKeys": ["a"], "UpstreamPathTemplate": "/x", "RouteKeysConfig": [{"RouteKey": "b"}]} ])"));
+  CHECK(e.where == "Aggregates[0].RouteKeysConfig[0].RouteKey");
+  e = load_error(routes({route_body(R"("Key": "a", "RequestIdKey": "X-Request-Id")")},
+                        R"("Aggregates": [ {"RouteKeys": ["a"], "UpstreamPathTemplate": "/x"} ])"));
+  CHECK(e.where == "Aggregates[0].RouteKeys[0]");
+  CHECK_THAT(e.message, Catch::Contains("RequestIdKey"));
+}
+
+TEST_CASE("the legacy ReRouteKeys is accepted; both names are an error", "[config][ocelot]") {
+  auto c = load_ok(two_keyed_routes(R"("Aggregates": [ {"ReRouteKeys": ["a"], "UpstreamPathTemplate": "/x"} ])"));
+  CHECK(c.aggregates.at(0).route_keys == std::vector<std::string>{"a"});
+  auto e = load_error(two_keyed_routes(
+      R"("Aggregates": [ {"ReRouteKeys": ["a"], "RouteKeys": ["a"], "UpstreamPathTemplate": "/x"} ])"));
+  CHECK(e.where == "Aggregates[0].ReRouteKeys");
+}
+
+TEST_CASE("non-empty DynamicRoutes are warned as not served", "[config][ocelot]") {
+  auto c = load_ok(R"({"DynamicRoutes": [ {"ServiceName": "x"} ]})");
+  CHECK(warning_paths(c) == std::vector<std::string>{"DynamicRoutes"});
+  CHECK(load_ok(R"({"DynamicRoutes": []})").warnings.empty());
+}
+
+TEST_CASE("no DelegatingHandlers factory runs for a refused route", "[config][ocelot][refuse]") {
+  FilterRegistry registry;
+  int made = 0;
+  registry.add("Counting", [&made](const FilterArgs&) -> Result<FilterPtr> {
+    ++made;
+    return request_filter("counting", [](Exchange&) { return FilterResult::next(); });
+  });
+  auto e = load_error(
+      one_route(R"("DelegatingHandlers": ["Counting"], "AuthenticationOptions": {"AuthenticationProviderKey": "Bearer"})"),
+      registry);
+  CHECK(e.where == "Routes[0].AuthenticationOptions");
+  CHECK(made == 0);
+}
+
+TEST_CASE("an aggregate cannot name a route by its default id", "[config][ocelot]") {
+  auto e = load_error(routes({route_body()}, R"("Aggregates": [ {"RouteKeys": ["route-0"], "UpstreamPathTemplate": "/x"} ])"));
+  CHECK(e.where == "Aggregates[0].RouteKeys[0]");
+  CHECK(e.message == "no route has the Key \"route-0\"");
+}

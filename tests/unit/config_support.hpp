@@ -1,0 +1,88 @@
+#pragma once
+// Helpers for the ocelot.json loader tests.
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "portico/config/ocelot.hpp"
+
+namespace portico::testing {
+
+/// A minimal valid route body for `path`; `extra` is appended as more members ("\"Priority\": 3").
+inline std::string route_at(std::string_view path, std::string_view extra = {}) {
+  std::string s = R"("UpstreamPathTemplate": ")" + std::string(path) + R"(", "DownstreamPathTemplate": "/a",
+                    "DownstreamHostAndPorts": [ { "Host": "a", "Port": 80 } ])";
+  if (!extra.empty()) {
+    s += ", ";
+    s += extra;
+  }
+  return s;
+}
+
+/// route_at("/a", extra).
+inline std::string route_body(std::string_view extra = {}) { return route_at("/a", extra); }
+
+/// {"Routes": [ {route_body(extra)} ]} plus optional more top-level members.
+inline std::string one_route(std::string_view extra = {}, std::string_view top = {}) {
+  std::string s = "{ \"Routes\": [ { " + route_body(extra) + " } ]";
+  if (!top.empty()) {
+    s += ", ";
+    s += top;
+  }
+  s += " }";
+  return s;
+}
+
+/// {"Routes": [ ...bodies... ]} from complete route bodies.
+inline std::string routes(const std::vector<std::string>& bodies, std::string_view top = {}) {
+  std::string s = "{ \"Routes\": [ ";
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    if (i) s += ", ";
+    s += "{ " + bodies[i] + " }";
+  }
+  s += " ]";
+  if (!top.empty()) {
+    s += ", ";
+    s += top;
+  }
+  s += " }";
+  return s;
+}
+
+/// Loads and requires success, printing the error otherwise.
+inline config::OcelotConfig load_ok(std::string_view json, const FilterRegistry& filters = {}) {
+  auto r = config::load_ocelot(json, filters);
+  INFO(json);
+  if (!r) FAIL("unexpected error: " << r.error().to_string());
+  return std::move(r).value();
+}
+
+/// Loads and requires failure.
+inline Error load_error(std::string_view json, const FilterRegistry& filters = {}) {
+  auto r = config::load_ocelot(json, filters);
+  INFO(json);
+  REQUIRE_FALSE(r.has_value());
+  return std::move(r).error();
+}
+
+/// The `where` of every warning, in order.
+inline std::vector<std::string> warning_paths(const config::OcelotConfig& c) {
+  std::vector<std::string> out;
+  for (const auto& w : c.warnings) out.push_back(w.where);
+  return out;
+}
+
+/// The message of the warning at `where` ("" if none).
+inline std::string warning_at(const config::OcelotConfig& c, std::string_view where) {
+  for (const auto& w : c.warnings)
+    if (w.where == where) return w.message;
+  return {};
+}
+
+inline std::string fixture(std::string_view name) {
+  return std::string(PORTICO_FIXTURES_DIR) + "/ocelot/" + std::string(name);
+}
+
+}  // namespace portico::testing
