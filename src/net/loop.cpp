@@ -123,8 +123,9 @@ void Loop::begin_drain() {
   if (sweep_timer_) sweep_timer_->cancel();
   // Idle keep-alive connections are closed now; busy ones finish their request with
   // Connection: close; a head being received is served (bounded by the head timeout).
+  // (Idle means no byte of a next request has arrived; the buffer may be sized for a read.)
   for (auto* c : connections_)
-    if (c->state == ClientConnection::State::Idle && c->buffer.empty()) c->stream.close();
+    if (c->state == ClientConnection::State::Idle) c->stream.close();
   drain_timer_ = std::make_unique<asio::steady_timer>(io_);
   drain_timer_->expires_after(snapshot()->options.drain_timeout);
   drain_timer_->async_wait([this](std::error_code ec) {
