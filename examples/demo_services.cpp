@@ -1,7 +1,7 @@
 // The demo's microservices, on cpp-httplib (fine for test upstreams; never Portico's data path):
-// products, users and orders, each its own server. Every service also answers /debug/echo with
-// the request it received, to show what the gateway forwards.
-//   demo_services [--host 127.0.0.1] [--products 5001] [--users 5002] [--orders 5003]
+// products, users (two instances, to show load balancing) and orders, each its own server. Every
+// service also answers /debug/echo with the request it received, to show what the gateway forwards.
+//   demo_services [--host 127.0.0.1] [--products 5001] [--users 5002] [--orders 5003] [--users-b 5004]
 #include <httplib.h>
 
 #include <atomic>
@@ -51,17 +51,18 @@ std::vector<httplib::Server*> g_servers;
 
 int main(int argc, char** argv) {
   std::string host = "127.0.0.1";
-  int products_port = 5001, users_port = 5002, orders_port = 5003;
+  int products_port = 5001, users_port = 5002, orders_port = 5003, users_b_port = 5004;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--host") host = argv[i + 1];
     else if (a == "--products") products_port = std::atoi(argv[i + 1]);
     else if (a == "--users") users_port = std::atoi(argv[i + 1]);
     else if (a == "--orders") orders_port = std::atoi(argv[i + 1]);
+    else if (a == "--users-b") users_b_port = std::atoi(argv[i + 1]);
     else return std::fprintf(stderr, "unknown option %s\n", argv[i]), 2;
   }
 
-  httplib::Server products, users, orders;
+  httplib::Server products, users, users_b, orders;
   const char* catalog[] = {"keyboard", "mouse", "monitor", "laptop", "headset"};
   products.Get("/products", [&](const httplib::Request&, httplib::Response& res) {
     std::string body = "[";
@@ -78,15 +79,20 @@ int main(int argc, char** argv) {
     }
     res.set_content("{\"id\":" + std::to_string(id) + ",\"name\":\"" + catalog[id - 1] + "\"}\n", "application/json");
   });
-  users.Get(R"(/users/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
-    res.set_content("{\"id\":" + req.matches[1].str() + ",\"name\":\"user " + req.matches[1].str() + "\"}\n",
-                    "application/json");
-  });
-  users.Post("/users", [&](const httplib::Request& req, httplib::Response& res) {
-    res.status = 201;
-    res.set_content("{\"created\":true,\"received_bytes\":" + std::to_string(req.body.size()) + "}\n",
-                    "application/json");
-  });
+  for (auto [svr, name] : {std::pair{&users, "users-a"}, std::pair{&users_b, "users-b"}}) {
+    std::string instance = name;
+    svr->Get(R"(/users/(\d+))", [instance](const httplib::Request& req, httplib::Response& res) {
+      res.set_content("{\"id\":" + req.matches[1].str() + ",\"name\":\"user " + req.matches[1].str() +
+                          "\",\"served_by\":\"" + instance + "\"}\n",
+                      "application/json");
+    });
+    svr->Post("/users", [instance](const httplib::Request& req, httplib::Response& res) {
+      res.status = 201;
+      res.set_content("{\"created\":true,\"received_bytes\":" + std::to_string(req.body.size()) +
+                          ",\"served_by\":\"" + instance + "\"}\n",
+                      "application/json");
+    });
+  }
   std::mutex orders_mu;
   std::vector<std::string> order_list;
   orders.Get("/orders", [&](const httplib::Request&, httplib::Response& res) {
@@ -104,17 +110,18 @@ int main(int argc, char** argv) {
     res.set_content(order + "\n", "application/json");
   });
   add_echo(products, "products");
-  add_echo(users, "users");
+  add_echo(users, "users-a");
+  add_echo(users_b, "users-b");
   add_echo(orders, "orders");
 
-  g_servers = {&products, &users, &orders};
+  g_servers = {&products, &users, &users_b, &orders};
   std::signal(SIGTERM, [](int) { g_stop = true; });
   std::signal(SIGINT, [](int) { g_stop = true; });
 
   std::vector<std::thread> threads;
   struct Svc { httplib::Server* s; int port; const char* name; };
-  for (Svc svc : {Svc{&products, products_port, "products"}, Svc{&users, users_port, "users"},
-                  Svc{&orders, orders_port, "orders"}}) {
+  for (Svc svc : {Svc{&products, products_port, "products"}, Svc{&users, users_port, "users-a"},
+                  Svc{&users_b, users_b_port, "users-b"}, Svc{&orders, orders_port, "orders"}}) {
     if (!svc.s->bind_to_port(host.c_str(), svc.port))
       return std::fprintf(stderr, "demo_services: cannot bind %s:%d (%s)\n", host.c_str(), svc.port, svc.name), 1;
     std::printf("demo_services: %s on http://%s:%d\n", svc.name, host.c_str(), svc.port);
