@@ -22,7 +22,15 @@ run(${CMAKE_COMMAND} --build ${WORK_DIR}/installed)
 run(${WORK_DIR}/installed/consumer)
 
 # 2. add_subdirectory: Portico built as part of the host project (its tests/examples stay off).
-run(${CMAKE_COMMAND} -S ${app} -B ${WORK_DIR}/subdir -G ${CMAKE_GENERATOR}
-    -DPORTICO_VIA=subdirectory -DPORTICO_SOURCE_DIR=${PORTICO_SOURCE_DIR} -DCMAKE_BUILD_TYPE=Release)
+# Same build type and flags as the outer build, through ccache when present (scripts/test sets
+# CCACHE_NOHASHDIR), so the library's objects come from the cache instead of a second compile.
+set(launcher)
+find_program(CCACHE ccache)
+if(CCACHE)
+  set(launcher -DCMAKE_CXX_COMPILER_LAUNCHER=${CCACHE})
+endif()
+run(${CMAKE_COMMAND} -S ${app} -B ${WORK_DIR}/subdir -G ${CMAKE_GENERATOR} ${launcher}
+    -DPORTICO_VIA=subdirectory -DPORTICO_SOURCE_DIR=${PORTICO_SOURCE_DIR} -DCMAKE_BUILD_TYPE=${BUILD_TYPE}
+    -DPORTICO_WERROR=${WERROR})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/subdir)
 run(${WORK_DIR}/subdir/consumer)
