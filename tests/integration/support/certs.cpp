@@ -10,7 +10,7 @@ namespace portico::testing {
 
 namespace {
 void sh(const std::string& cmd) {
-  if (std::system((cmd + " >/dev/null 2>&1").c_str()) != 0) throw std::runtime_error("command failed: " + cmd);
+  if (std::system(("(" + cmd + ") >/dev/null 2>&1").c_str()) != 0) throw std::runtime_error("command failed: " + cmd);
 }
 }  // namespace
 
