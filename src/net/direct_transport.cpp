@@ -6,6 +6,7 @@
 
 #include "http/codec.hpp"
 #include "net/body_reader.hpp"
+#include "net/connect.hpp"
 #include "net/engine.hpp"
 #include "net/tls.hpp"
 
@@ -23,30 +24,11 @@ using net::Watchdog;
 awaitable<Result<Response>> exchange_once(asio::io_context& io, const Endpoint& ep, Request req,
                                           std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  tcp::resolver resolver(io);
-  auto [rec, results] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_nothrow);
-  if (rec || results.empty()) co_return make_error(Errc::ConnectFailed, "cannot resolve " + ep.host);
-  tcp::socket socket(io);
+  auto connected = co_await net::connect_tcp(io, ep, deadline);
+  if (!connected) co_return std::move(connected).error();
+  tcp::socket socket = std::move(*connected);
   std::shared_ptr<asio::ssl::context> ctx;
   std::unique_ptr<Stream> stream;
-  {
-    asio::steady_timer timer(io);
-    bool timed_out = false;
-    timer.expires_at(deadline);
-    timer.async_wait([&](std::error_code ec) {
-      if (!ec) {
-        timed_out = true;
-        std::error_code ignored;
-        socket.cancel(ignored);
-      }
-    });
-    auto [cec, connected] = co_await asio::async_connect(socket, results, use_nothrow);
-    timer.cancel();
-    if (cec) {
-      if (timed_out) co_return make_error(Errc::UpstreamTimeout, "connect to " + ep.authority() + " timed out");
-      co_return make_error(Errc::ConnectFailed, "connect to " + ep.authority() + " failed: " + cec.message());
-    }
-  }
   if (ep.scheme == "https") {
     UpstreamTls tls;  // the default: verify against the system store
     auto made = net::make_client_tls(tls);

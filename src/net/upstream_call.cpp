@@ -5,7 +5,7 @@
 
 #include <array>
 
-#include "core/cidr.hpp"
+#include "net/connect.hpp"
 #include "net/connection.hpp"
 
 namespace portico::net {
@@ -19,70 +19,15 @@ constexpr std::size_t kPiece = 65536;
 
 bool method_may_have_body(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH"; }
 
-Error connect_error(const std::error_code& ec, bool timed_out, const Endpoint& ep) {
-  if (timed_out) return make_error(Errc::UpstreamTimeout, "connect to " + ep.authority() + " timed out");
-  return make_error(Errc::ConnectFailed, "connect to " + ep.authority() + " failed: " + ec.message());
-}
-
 /// Connects to `ep` within `timeout` (resolving a host name first), then does the TLS handshake.
 awaitable<Result<std::unique_ptr<UpstreamConn>>> connect(Loop& loop, const Endpoint& ep,
                                                          const detail::UpstreamRuntime& up, const std::string& key,
                                                          std::chrono::milliseconds timeout) {
   auto& io = loop.io();
   const auto deadline = Clock::now() + timeout;
-  std::vector<tcp::endpoint> targets;
-  asio::error_code aec;
-  auto addr = asio::ip::make_address(ep.host, aec);
-  if (!aec) {
-    targets.emplace_back(addr, ep.port);
-  } else {
-    // Host names go through Asio's resolver (getaddrinfo on Asio's internal resolver thread).
-    tcp::resolver resolver(io);
-    asio::steady_timer timer(io);
-    bool timed_out = false;
-    timer.expires_at(deadline);
-    timer.async_wait([&](std::error_code ec) {
-      if (!ec) {
-        timed_out = true;
-        resolver.cancel();
-      }
-    });
-    auto [ec, results] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_nothrow);
-    timer.cancel();
-    if (ec || results.empty()) {
-      if (timed_out) co_return connect_error(ec, true, ep);
-      co_return make_error(Errc::ConnectFailed, "cannot resolve '" + ep.host + "': " + ec.message());
-    }
-    for (const auto& r : results) targets.push_back(r.endpoint());
-  }
-
-  tcp::socket socket(io);
-  std::error_code last;
-  bool connected = false;
-  for (const auto& target : targets) {
-    socket = tcp::socket(io);
-    asio::steady_timer timer(io);
-    bool timed_out = false;
-    timer.expires_at(deadline);
-    timer.async_wait([&](std::error_code ec) {
-      if (!ec) {
-        timed_out = true;
-        std::error_code ignored;
-        socket.cancel(ignored);
-      }
-    });
-    auto [ec] = co_await socket.async_connect(target, use_nothrow);
-    timer.cancel();
-    if (!ec) {
-      connected = true;
-      break;
-    }
-    last = ec;
-    if (timed_out) co_return connect_error(ec, true, ep);
-  }
-  if (!connected) co_return connect_error(last, false, ep);
-  std::error_code opt_ec;
-  socket.set_option(tcp::no_delay(true), opt_ec);
+  auto connected = co_await connect_tcp(io, ep, deadline);
+  if (!connected) co_return std::move(connected).error();
+  tcp::socket socket = std::move(*connected);
 
   if (ep.scheme != "https") co_return std::make_unique<UpstreamConn>(Stream(std::move(socket)));
 
@@ -96,7 +41,7 @@ awaitable<Result<std::unique_ptr<UpstreamConn>>> connect(Loop& loop, const Endpo
   auto [ec] = co_await conn->stream.tls()->async_handshake(asio::ssl::stream_base::client, use_nothrow);
   wd.disarm();
   if (ec) {
-    if (wd.fired()) co_return connect_error(ec, true, ep);
+    if (wd.fired()) co_return make_error(Errc::UpstreamTimeout, "TLS handshake with " + ep.authority() + " timed out");
     std::string why = ec.message();
     long verify = SSL_get_verify_result(conn->stream.tls()->native_handle());
     if (verify != X509_V_OK) why += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";

@@ -10,23 +10,12 @@
 using namespace portico;
 using namespace portico::testing;
 
-namespace {
-
-Config basic(std::uint16_t port, ServerOptions opts = {}) {
-  Config c;
-  c.options(opts);
-  c.add(Upstream("svc").endpoint("127.0.0.1", port));
-  c.add(Route("all").path("/{all}").to("svc"));
-  return c;
-}
-
-}  // namespace
 
 TEST_CASE("a client that sends its head too slowly gets 408 and is closed", "[integration][limits]") {
   ScriptedUpstream up([](const Received&) { return ScriptedUpstream::ok("x"); });
   ServerOptions o;
   o.request_head_timeout = std::chrono::milliseconds(300);
-  GatewayRunner gw(basic(up.port(), o));
+  GatewayRunner gw(catch_all_config(up.port(), o));
   RawClient c(gw.port());
   c.send("GET /a HTTP/1.1\r\nHo");
   auto t0 = std::chrono::steady_clock::now();
@@ -40,7 +29,7 @@ TEST_CASE("an idle keep-alive connection is closed after the idle timeout", "[in
   ScriptedUpstream up([](const Received&) { return ScriptedUpstream::ok("x"); });
   ServerOptions o;
   o.keep_alive_idle_timeout = std::chrono::milliseconds(200);
-  GatewayRunner gw(basic(up.port(), o));
+  GatewayRunner gw(catch_all_config(up.port(), o));
   RawClient c(gw.port());
   c.send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
   CHECK(status_of(c.read_response()) == 200);
@@ -51,7 +40,7 @@ TEST_CASE("a body that stops arriving is cut off by the body timeout", "[integra
   ScriptedUpstream up([](const Received&) { return ScriptedUpstream::ok("x"); });
   ServerOptions o;
   o.request_body_timeout = std::chrono::milliseconds(200);
-  GatewayRunner gw(basic(up.port(), o));
+  GatewayRunner gw(catch_all_config(up.port(), o));
   RawClient c(gw.port());
   c.send("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\nonly-part");
   CHECK(c.closed_by_peer(std::chrono::milliseconds(3000)));
@@ -61,7 +50,7 @@ TEST_CASE("connections over max_connections are refused with 503", "[integration
   ScriptedUpstream up([](const Received&) { return ScriptedUpstream::ok("x"); });
   ServerOptions o;
   o.max_connections = 2;
-  GatewayRunner gw(basic(up.port(), o));
+  GatewayRunner gw(catch_all_config(up.port(), o));
   RawClient a(gw.port()), b(gw.port());
   a.send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
   b.send("GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -141,7 +130,7 @@ TEST_CASE("filters run over real sockets: short-circuit, deferred, blocking and 
 TEST_CASE("a reload swaps the config atomically while requests flow", "[integration][reload]") {
   ScriptedUpstream a([](const Received&) { return ScriptedUpstream::ok("A"); });
   ScriptedUpstream b([](const Received&) { return ScriptedUpstream::ok("B"); });
-  GatewayRunner gw(basic(a.port()), 2);
+  GatewayRunner gw(catch_all_config(a.port()), 2);
   std::atomic<bool> stop{false};
   std::atomic<int> ok{0}, bad{0}, saw_b{0};
   std::vector<std::thread> clients;
@@ -160,8 +149,8 @@ TEST_CASE("a reload swaps the config atomically while requests flow", "[integrat
       }
     });
   while (ok < 200) std::this_thread::yield();
-  REQUIRE(gw.gateway().apply(basic(b.port())));
-  auto bad_cfg = basic(b.port());
+  REQUIRE(gw.gateway().apply(catch_all_config(b.port())));
+  auto bad_cfg = catch_all_config(b.port());
   bad_cfg.add(Route("broken").path("no-slash").to("svc"));
   CHECK_FALSE(gw.gateway().apply(bad_cfg));  // refused: the running config stays
   int target = ok + 200;
@@ -178,7 +167,7 @@ TEST_CASE("graceful stop answers every accepted request", "[integration][drain]"
     r.delay = std::chrono::milliseconds(300);
     return r;
   });
-  auto gw = std::make_unique<GatewayRunner>(basic(up.port()), 2);
+  auto gw = std::make_unique<GatewayRunner>(catch_all_config(up.port()), 2);
   const int n = 20;
   std::vector<std::unique_ptr<RawClient>> clients;
   for (int i = 0; i < n; ++i) {

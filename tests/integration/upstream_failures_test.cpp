@@ -6,20 +6,9 @@
 using namespace portico;
 using namespace portico::testing;
 
-namespace {
-
-Config to_port(std::uint16_t port, ServerOptions opts = {}) {
-  Config c;
-  c.options(opts);
-  c.add(Upstream("svc").endpoint("127.0.0.1", port));
-  c.add(Route("all").path("/{all}").to("svc"));
-  return c;
-}
-
-}  // namespace
 
 TEST_CASE("connection refused gives 502 problem+json with the request id", "[integration][upstream]") {
-  GatewayRunner gw(to_port(unused_port()));
+  GatewayRunner gw(catch_all_config(unused_port()));
   RawClient c(gw.port());
   c.send("GET /a HTTP/1.1\r\nHost: h\r\nX-Request-Id: abc-123\r\n\r\n");
   auto res = c.read_response();
@@ -49,7 +38,7 @@ TEST_CASE("garbage and invalid upstream framing give 502 for that request only",
     else reply = ScriptedUpstream::ok("fine");
     return reply;
   });
-  GatewayRunner gw(to_port(up.port()));
+  GatewayRunner gw(catch_all_config(up.port()));
   for (std::string path : {"/garbage", "/clte", "/badcl", "/crlf", "/hugehead", "/longstatus"}) {
     DYNAMIC_SECTION(path) {
       RawClient c(gw.port());
@@ -73,7 +62,7 @@ TEST_CASE("a slow upstream gives 504 after the upstream timeout", "[integration]
   });
   ServerOptions opts;
   opts.upstream_timeout = std::chrono::milliseconds(200);
-  GatewayRunner gw(to_port(up.port(), opts));
+  GatewayRunner gw(catch_all_config(up.port(), opts));
   RawClient c(gw.port());
   auto t0 = std::chrono::steady_clock::now();
   c.send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -103,7 +92,7 @@ TEST_CASE("an upstream that resets mid-body aborts only that client connection",
       return ScriptedUpstream::Reply{"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial", true};
     return ScriptedUpstream::ok("whole");
   });
-  GatewayRunner gw(to_port(up.port()));
+  GatewayRunner gw(catch_all_config(up.port()));
   RawClient other(gw.port());
   RawClient c(gw.port());
   c.send("GET /cut HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -122,7 +111,7 @@ TEST_CASE("a stale pooled connection is retried once for idempotent requests", "
     reply.close = true;
     return reply;
   });
-  GatewayRunner gw(to_port(up.port()));
+  GatewayRunner gw(catch_all_config(up.port()));
   RawClient c(gw.port());
   for (int i = 0; i < 3; ++i) {
     c.send("GET /n" + std::to_string(i) + " HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -143,7 +132,7 @@ TEST_CASE("a streamed request body larger than memory limits reaches the upstrea
   });
   ServerOptions opts;
   opts.max_body_bytes = 64u << 20;
-  GatewayRunner gw(to_port(up.port(), opts));
+  GatewayRunner gw(catch_all_config(up.port(), opts));
   RawClient c(gw.port());
   std::string chunk(1 << 20, '\0');
   std::uint64_t sum = 0;
@@ -164,7 +153,7 @@ TEST_CASE("a streamed request body larger than memory limits reaches the upstrea
 TEST_CASE("a large upstream response streams to the client", "[integration][upstream]") {
   std::string big(8u << 20, 'z');
   ScriptedUpstream up([&](const Received&) { return ScriptedUpstream::ok(big); });
-  GatewayRunner gw(to_port(up.port()));
+  GatewayRunner gw(catch_all_config(up.port()));
   RawClient c(gw.port());
   c.send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
   auto res = c.read_response(std::chrono::milliseconds(30000));

@@ -320,6 +320,14 @@ void GatewayRunner::stop() {
   for (auto& t : threads_) t.join();
 }
 
+Config catch_all_config(std::uint16_t port, ServerOptions options) {
+  Config c;
+  c.options(std::move(options));
+  c.add(Upstream("svc").endpoint("127.0.0.1", port));
+  c.add(Route("all").path("/{all}").to("svc"));
+  return c;
+}
+
 std::uint16_t unused_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

@@ -114,6 +114,9 @@ class GatewayRunner {
   bool stopped_ = false;
 };
 
+/// A config with one upstream ("svc" at 127.0.0.1:`port`) and one catch-all route ("all") to it.
+Config catch_all_config(std::uint16_t port, ServerOptions options = {});
+
 /// A free TCP port on 127.0.0.1 with nothing listening (bound, then closed).
 std::uint16_t unused_port();
 
