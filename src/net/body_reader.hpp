@@ -98,12 +98,9 @@ class BodyReader {
       if (kind_ == detail::BodyKind::ContentLength)
         want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, 65536));
       want = std::max<std::size_t>(want, 1);
-      auto old = buffer.size();
-      buffer.resize(old + want);
       watchdog.arm(inactivity);
-      auto [ec, n] = co_await stream.read_some(asio::buffer(buffer.data() + old, want));
+      auto [ec, n] = co_await stream.read_append(buffer, want);
       watchdog.disarm();
-      buffer.resize(old + n);
       if (ec) {
         if (watchdog.fired()) co_return BodyStep::TimedOut;
         if (kind_ == detail::BodyKind::UntilClose && (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated)) {

@@ -11,7 +11,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t kReadChunk = 16384;
+constexpr std::size_t kReadChunk = 65536;
+constexpr std::size_t kKeepBufferBytes = 1024;  // a waiting connection keeps at most this much buffer
 constexpr std::size_t kStreamPiece = 65536;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -303,10 +304,8 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
       }
       scan = detail::scan_head(c.buffer, scanned, limits, false);
       if (scan.state != detail::HeadScan::State::Incomplete) break;
-      auto old = c.buffer.size();
-      c.buffer.resize(old + kReadChunk);
-      auto [ec, n] = co_await c.stream.read_some(asio::buffer(c.buffer.data() + old, kReadChunk));
-      c.buffer.resize(old + n);
+      if (c.buffer.empty() && c.buffer.capacity() > kKeepBufferBytes) std::string().swap(c.buffer);  // idle: hold nothing
+      auto [ec, n] = co_await c.stream.read_append(c.buffer, kReadChunk);
       if (ec && n == 0) {
         if (c.watchdog.fired() && c.state == ClientConnection::State::Head && !c.buffer.empty())
           co_await write_and_close(c, 408, head_error_text(408));

@@ -63,10 +63,7 @@ awaitable<Result<Response>> exchange_once(asio::io_context& io, const Endpoint& 
     for (;;) {
       scan = scan_head(buffer, scanned, limits, true);
       if (scan.state != HeadScan::State::Incomplete) break;
-      auto old = buffer.size();
-      buffer.resize(old + 16384);
-      auto [ec, n] = co_await stream->read_some(asio::buffer(buffer.data() + old, 16384));
-      buffer.resize(old + n);
+      auto [ec, n] = co_await stream->read_append(buffer);
       if (ec && n == 0)
         co_return make_error(wd.fired() ? Errc::UpstreamTimeout : Errc::UpstreamReset,
                              ep.authority() + " gave no complete response");

@@ -184,10 +184,7 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
       for (;;) {
         scan = detail::scan_head(c->buffer, scanned, limits, true);
         if (scan.state != detail::HeadScan::State::Incomplete) break;
-        auto old = c->buffer.size();
-        c->buffer.resize(old + 16384);
-        auto [ec, n] = co_await c->stream.read_some(asio::buffer(c->buffer.data() + old, 16384));
-        c->buffer.resize(old + n);
+        auto [ec, n] = co_await c->stream.read_append(c->buffer);
         if (n > 0) got_any = true;
         if (ec && n == 0) {
           if (wd.fired()) {

@@ -50,6 +50,7 @@ void UpstreamPool::put(const std::string& key, std::unique_ptr<UpstreamConn> con
     entry.idle.front()->stream.close();  // drop the coldest
     entry.idle.erase(entry.idle.begin());
   }
+  if (conn->buffer.capacity() > 1024) std::string().swap(conn->buffer);  // idle: hold no buffer
   conn->idle_since = std::chrono::steady_clock::now();
   entry.idle.push_back(std::move(conn));
 }
