@@ -115,6 +115,20 @@ void scan_connection(std::string_view value, bool& close, bool& keep_alive) noex
   });
 }
 
+bool Framing::add(Known name, std::string_view value) noexcept {
+  switch (name) {
+    case Known::ContentLength:
+      ++cl_count;
+      return merge_content_length(value, content_length, cl_listed);
+    case Known::TransferEncoding:
+      ++te_count;
+      te = value;
+      return true;
+    case Known::Connection: scan_connection(value, conn_close, conn_keep_alive); return true;
+    default: return true;
+  }
+}
+
 int parse_version(std::string_view v) noexcept {
   if (v.size() != 8 || v.substr(0, 5) != "HTTP/" || !is_digit(v[5]) || v[6] != '.' || !is_digit(v[7])) return -1;
   if (v[5] == '1' && v[7] == '1') return 11;

@@ -1,6 +1,7 @@
 #pragma once
 // Internal to src/http: pieces shared by the request and response head parsers.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -41,6 +42,31 @@ TeVerdict classify_transfer_encoding(std::string_view value) noexcept;
 /// Looks for `close` and `keep-alive` in a Connection value (comma list, case-insensitive, empty
 /// elements ignored).
 void scan_connection(std::string_view value, bool& close, bool& keep_alive) noexcept;
+
+/// What a head's field lines say about body framing and persistence. Both parsers feed it the
+/// fields they read, then apply their own rules to it (request: 400/501, response: 502).
+struct Framing {
+  std::size_t te_count = 0;
+  std::string_view te;  // the last Transfer-Encoding value
+  std::size_t cl_count = 0;
+  std::optional<std::uint64_t> content_length;
+  bool cl_listed = false;  // some Content-Length value was a comma list
+  bool conn_close = false;
+  bool conn_keep_alive = false;
+
+  /// Records a Content-Length, Transfer-Encoding or Connection field; other names are ignored.
+  /// False when a Content-Length value is invalid or differs from an earlier one.
+  bool add(Known name, std::string_view value) noexcept;
+
+  /// True when the Content-Length came as several fields or a list: the parser then rewrites it
+  /// to the one value.
+  bool content_length_merged() const noexcept { return content_length && (cl_count > 1 || cl_listed); }
+
+  /// Persistence (RFC 9112 §9.3): HTTP/1.1 unless `close`, HTTP/1.0 only with `keep-alive`.
+  bool keep_alive(int version) const noexcept {
+    return version == 11 ? !conn_close : (conn_keep_alive && !conn_close);
+  }
+};
 
 /// "HTTP/1.0" → 10, "HTTP/1.1" → 11, another well-formed "HTTP/d.d" → 0, malformed → -1.
 int parse_version(std::string_view v) noexcept;

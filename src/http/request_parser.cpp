@@ -97,13 +97,7 @@ HttpError parse_request_head(std::string_view head, const HeadLimits& limits, Re
   // ---- field lines -----------------------------------------------------------------------------
   std::size_t host_count = 0;
   std::string_view host;
-  std::size_t te_count = 0;
-  std::string_view te;
-  std::size_t cl_count = 0;
-  std::optional<std::uint64_t> content_length;
-  bool cl_listed = false;
-  bool conn_close = false;
-  bool conn_keep_alive = false;
+  head::Framing framing;
   bool expect_continue = false;
   bool expect_other = false;
 
@@ -115,26 +109,22 @@ HttpError parse_request_head(std::string_view head, const HeadLimits& limits, Re
     if (kind == head::LineKind::Error) return bad(why);
     if (kind == head::LineKind::End) break;
     if (fields.size() >= limits.max_field_count) return {431, "too many header fields"};
-    switch (head::classify_name(f.name)) {
+    const head::Known name = head::classify_name(f.name);
+    switch (name) {
       case head::Known::Host:
         ++host_count;
         host = f.value;
         break;
-      case head::Known::ContentLength:
-        ++cl_count;
-        if (!head::merge_content_length(f.value, content_length, cl_listed))
-          return bad("invalid or differing Content-Length");
-        break;
-      case head::Known::TransferEncoding:
-        ++te_count;
-        te = f.value;
-        break;
-      case head::Known::Connection: head::scan_connection(f.value, conn_close, conn_keep_alive); break;
       case head::Known::Expect:
         if (iequals(f.value, "100-continue")) expect_continue = true;
         else expect_other = true;
         break;
       case head::Known::Upgrade: out.upgrade = true; break;
+      case head::Known::ContentLength:
+      case head::Known::TransferEncoding:
+      case head::Known::Connection:
+        if (!framing.add(name, f.value)) return bad("invalid or differing Content-Length");
+        break;
       case head::Known::Other: break;
     }
     fields.push_back(HeaderField{std::string(f.name), std::string(f.value)});
@@ -148,25 +138,26 @@ HttpError parse_request_head(std::string_view head, const HeadLimits& limits, Re
   if (parts.form == TargetParts::Form::Absolute) req.headers.set("Host", std::string(parts.authority));
 
   // ---- framing (RFC 9112 §6) -----------------------------------------------------------------
-  if (te_count > 0) {
-    if (cl_count > 0) return bad("both Content-Length and Transfer-Encoding");
+  if (framing.te_count > 0) {
+    if (framing.cl_count > 0) return bad("both Content-Length and Transfer-Encoding");
     if (version == 10) return bad("Transfer-Encoding in an HTTP/1.0 request");
-    if (te_count > 1) return bad("more than one Transfer-Encoding field");
-    switch (head::classify_transfer_encoding(te)) {
+    if (framing.te_count > 1) return bad("more than one Transfer-Encoding field");
+    switch (head::classify_transfer_encoding(framing.te)) {
       case head::TeVerdict::Chunked: out.body = BodyKind::Chunked; break;
       case head::TeVerdict::Malformed: return bad("malformed Transfer-Encoding");
       case head::TeVerdict::Unsupported: return {501, "unsupported Transfer-Encoding"};
     }
-  } else if (content_length) {
+  } else if (framing.content_length) {
     out.body = BodyKind::ContentLength;
-    out.content_length = *content_length;
-    if (cl_count > 1 || cl_listed) req.headers.set("Content-Length", std::to_string(*content_length));
+    out.content_length = *framing.content_length;
+    if (framing.content_length_merged())
+      req.headers.set("Content-Length", std::to_string(*framing.content_length));
   }
 
   // ---- expectations and connection -------------------------------------------------------------
   if (expect_other) return {417, "unsupported expectation"};
   out.expect_continue = expect_continue && version == 11;  // RFC 9110 §10.1.1: ignored in HTTP/1.0
-  out.keep_alive = version == 11 ? !conn_close : (conn_keep_alive && !conn_close);
+  out.keep_alive = framing.keep_alive(version);
   return {};
 }
 

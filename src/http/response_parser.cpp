@@ -44,14 +44,7 @@ HttpError parse_response_head(std::string_view head, std::string_view request_me
   out.response.reason.assign(reason);
 
   // ---- field lines -----------------------------------------------------------------------------
-  std::size_t te_count = 0;
-  std::string_view te;
-  std::size_t cl_count = 0;
-  std::optional<std::uint64_t> content_length;
-  bool cl_listed = false;
-  bool conn_close = false;
-  bool conn_keep_alive = false;
-
+  head::Framing framing;
   auto& fields = out.response.headers.fields();
   fields.reserve(16);
   head::FieldLine f;
@@ -60,46 +53,35 @@ HttpError parse_response_head(std::string_view head, std::string_view request_me
     if (kind == head::LineKind::Error) return bad(why);
     if (kind == head::LineKind::End) break;
     if (fields.size() >= limits.max_field_count) return bad("too many upstream header fields");
-    switch (head::classify_name(f.name)) {
-      case head::Known::ContentLength:
-        ++cl_count;
-        if (!head::merge_content_length(f.value, content_length, cl_listed))
-          return bad("invalid or differing upstream Content-Length");
-        break;
-      case head::Known::TransferEncoding:
-        ++te_count;
-        te = f.value;
-        break;
-      case head::Known::Connection: head::scan_connection(f.value, conn_close, conn_keep_alive); break;
-      default: break;
-    }
+    if (!framing.add(head::classify_name(f.name), f.value))
+      return bad("invalid or differing upstream Content-Length");
     fields.push_back(HeaderField{std::string(f.name), std::string(f.value)});
   }
   if (!rest.empty()) return bad("bytes after the end of the upstream head");
 
   // ---- framing (RFC 9112 §6.3) -----------------------------------------------------------------
-  if (te_count > 0) {
-    if (cl_count > 0) return bad("upstream sent both Content-Length and Transfer-Encoding");
+  if (framing.te_count > 0) {
+    if (framing.cl_count > 0) return bad("upstream sent both Content-Length and Transfer-Encoding");
     if (version == 10) return bad("Transfer-Encoding in an HTTP/1.0 response");
-    if (te_count > 1) return bad("more than one upstream Transfer-Encoding field");
-    if (head::classify_transfer_encoding(te) != head::TeVerdict::Chunked)
+    if (framing.te_count > 1) return bad("more than one upstream Transfer-Encoding field");
+    if (head::classify_transfer_encoding(framing.te) != head::TeVerdict::Chunked)
       return bad("unsupported or malformed upstream Transfer-Encoding");
   }
-  if (content_length && (cl_count > 1 || cl_listed))
-    out.response.headers.set("Content-Length", std::to_string(*content_length));
+  if (framing.content_length_merged())
+    out.response.headers.set("Content-Length", std::to_string(*framing.content_length));
 
-  out.keep_alive = version == 11 ? !conn_close : (conn_keep_alive && !conn_close);
+  out.keep_alive = framing.keep_alive(version);
   const bool no_body_status = status < 200 || status == 204 || status == 304;
   if (no_body_status || request_method == "HEAD") {
     out.body = BodyKind::None;
     // 1xx and 204 must not carry framing (RFC 9110 §8.6, RFC 9112 §6.1); if they do, the bytes
     // that follow are suspect: never reuse that connection.
-    if ((status < 200 || status == 204) && (te_count > 0 || content_length)) out.keep_alive = false;
-  } else if (te_count > 0) {
+    if ((status < 200 || status == 204) && (framing.te_count > 0 || framing.content_length)) out.keep_alive = false;
+  } else if (framing.te_count > 0) {
     out.body = BodyKind::Chunked;
-  } else if (content_length) {
+  } else if (framing.content_length) {
     out.body = BodyKind::ContentLength;
-    out.content_length = *content_length;
+    out.content_length = *framing.content_length;
   } else {
     out.body = BodyKind::UntilClose;
     out.keep_alive = false;

@@ -7,69 +7,22 @@
 #include <string>
 #include <string_view>
 
-#include "fuzz_check.hpp"
+#include "fuzz_codec.hpp"
 #include "http/codec.hpp"
 
 using namespace portico;
 using namespace portico::detail;
-
-namespace {
-
-void check_chunked(std::string_view in, std::size_t step) {
-  ChunkedDecoder whole;
-  std::string out_whole;
-  std::size_t used_whole = 0;
-  const auto s_whole = whole.feed(in, used_whole, out_whole);
-
-  ChunkedDecoder split;
-  std::string out_split;
-  std::size_t used_split = 0;
-  auto s_split = ChunkedDecoder::Status::NeedMore;
-  for (std::size_t at = 0; at < in.size() && s_split == ChunkedDecoder::Status::NeedMore; at += step) {
-    std::size_t used = 0;
-    s_split = split.feed(in.substr(at, step), used, out_split);
-    used_split += used;
-  }
-  if (in.empty()) s_split = ChunkedDecoder::Status::NeedMore;
-  FUZZ_CHECK(s_whole == s_split);
-  if (s_whole != ChunkedDecoder::Status::Error) {
-    FUZZ_CHECK(out_whole == out_split);
-    FUZZ_CHECK(used_whole == used_split);
-    FUZZ_CHECK(whole.data_bytes() == out_whole.size());
-  }
-  if (s_whole == ChunkedDecoder::Status::NeedMore) FUZZ_CHECK(used_whole == in.size());
-  if (s_whole == ChunkedDecoder::Status::Done) FUZZ_CHECK(used_whole <= in.size() && used_whole >= 5);
-}
-
-}  // namespace
+using namespace portico::testing;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 1) return 0;
-  const std::uint8_t ctl = data[0];
-  const std::string_view in(reinterpret_cast<const char*>(data + 1), size - 1);
-
-  HeadLimits limits;
-  if (ctl & 1) {
-    limits.max_start_line = 48;
-    limits.max_head_bytes = 160;
-    limits.max_field_count = 4;
-  }
+  FuzzInput fuzz;
+  if (!read_fuzz_input(data, size, fuzz)) return 0;
+  auto& [ctl, in, limits, step] = fuzz;
   limits.encoded_slashes = (ctl & 2) ? EncodedSlashes::Keep : EncodedSlashes::Reject;
-  const std::size_t step = static_cast<std::size_t>(ctl >> 2) + 1;
 
   // scan_head: one call over everything vs. calls over growing prefixes must agree.
-  std::size_t scanned = 0;
-  const HeadScan whole = scan_head(in, scanned, limits, false);
-  FUZZ_CHECK(scanned <= in.size());
   HeadScan inc;
-  std::size_t scanned_inc = 0;
-  for (std::size_t n = 0;;) {
-    n = n + step < in.size() ? n + step : in.size();
-    inc = scan_head(in.substr(0, n), scanned_inc, limits, false);
-    FUZZ_CHECK(scanned_inc <= n);
-    if (inc.state != HeadScan::State::Incomplete || n == in.size()) break;
-  }
-  FUZZ_CHECK(whole.state == inc.state);
+  const HeadScan whole = scan_whole_and_growing(in, limits, step, false, inc);
   if (whole.state == HeadScan::State::Error) FUZZ_CHECK(whole.error.status == inc.error.status);
 
   if (whole.state == HeadScan::State::Complete) {

@@ -7,36 +7,21 @@
 #include <string>
 #include <string_view>
 
-#include "fuzz_check.hpp"
+#include "fuzz_codec.hpp"
 #include "http/codec.hpp"
 
 using namespace portico;
 using namespace portico::detail;
+using namespace portico::testing;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 1) return 0;
-  const std::uint8_t ctl = data[0];
-  const std::string_view in(reinterpret_cast<const char*>(data + 1), size - 1);
-
-  HeadLimits limits;
-  if (ctl & 1) {
-    limits.max_start_line = 48;
-    limits.max_head_bytes = 160;
-    limits.max_field_count = 4;
-  }
+  FuzzInput fuzz;
+  if (!read_fuzz_input(data, size, fuzz)) return 0;
+  const auto& [ctl, in, limits, step] = fuzz;
   const std::string_view method = (ctl & 2) ? "HEAD" : "GET";
-  const std::size_t step = static_cast<std::size_t>(ctl >> 2) + 1;
 
-  std::size_t scanned = 0;
-  const HeadScan whole = scan_head(in, scanned, limits, true);
   HeadScan inc;
-  std::size_t scanned_inc = 0;
-  for (std::size_t n = 0;;) {
-    n = n + step < in.size() ? n + step : in.size();
-    inc = scan_head(in.substr(0, n), scanned_inc, limits, true);
-    if (inc.state != HeadScan::State::Incomplete || n == in.size()) break;
-  }
-  FUZZ_CHECK(whole.state == inc.state);
+  const HeadScan whole = scan_whole_and_growing(in, limits, step, true, inc);
   FUZZ_CHECK(whole.leading_crlf == 0);
   if (whole.state == HeadScan::State::Error) FUZZ_CHECK(whole.error.status == 502 && inc.error.status == 502);
   if (whole.state != HeadScan::State::Complete) return 0;
@@ -67,23 +52,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(back.body == resp.body && back.content_length == resp.content_length);
   }
 
-  if (resp.body == BodyKind::Chunked) {
-    const std::string_view body = in.substr(whole.head_length);
-    ChunkedDecoder a;
-    ChunkedDecoder b;
-    std::string out_a;
-    std::string out_b;
-    std::size_t used_a = 0;
-    const auto sa = a.feed(body, used_a, out_a);
-    auto sb = ChunkedDecoder::Status::NeedMore;
-    std::size_t used_b = 0;
-    for (std::size_t at = 0; at < body.size() && sb == ChunkedDecoder::Status::NeedMore; at += step) {
-      std::size_t used = 0;
-      sb = b.feed(body.substr(at, step), used, out_b);
-      used_b += used;
-    }
-    FUZZ_CHECK(sa == sb);
-    if (sa != ChunkedDecoder::Status::Error) FUZZ_CHECK(out_a == out_b && used_a == used_b);
-  }
+  if (resp.body == BodyKind::Chunked) check_chunked(in.substr(whole.head_length), step);
   return 0;
 }

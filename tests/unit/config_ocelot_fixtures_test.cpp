@@ -18,11 +18,6 @@ config::OcelotConfig load_fixture(std::string_view name, const FilterRegistry& f
   return std::move(r).value();
 }
 
-const Upstream& upstream_of(const Route& r) {
-  REQUIRE(r.inline_upstream().has_value());
-  return *r.inline_upstream();
-}
-
 }  // namespace
 
 TEST_CASE("fixture: classic ReRoutes file", "[config][ocelot][fixture]") {
@@ -118,19 +113,20 @@ TEST_CASE("fixture: Ocelot 24.x/25.0 names", "[config][ocelot][fixture]") {
   CHECK(upstream_of(users).endpoints()[0].scheme == "http");
   CHECK(upstream_of(users).policy() == LoadBalancing::LeastConnections);  // "{}" falls back to the global one
 
-  const ServerOptions& o = c.config.server_options();
-  CHECK(o.max_request_line_bytes == 4096);
-  CHECK(o.max_header_bytes == 32768);
-  CHECK(o.max_header_count == 64);
-  CHECK(o.max_body_bytes == 1048576);
-  CHECK(o.request_head_timeout == 5000ms);
-  CHECK(o.request_body_timeout == 15000ms);
-  CHECK(o.keep_alive_idle_timeout == 30000ms);
-  CHECK(o.upstream_connect_timeout == 2000ms);
-  CHECK(o.upstream_timeout == 20000ms);
-  CHECK(o.drain_timeout == 10000ms);
-  CHECK(o.max_connections == 5000);
-  CHECK(o.trusted_proxies == std::vector<std::string>{"10.0.0.0/8", "192.168.1.7/32", "fd00::/8"});
+  // Keys the file does not set keep their defaults.
+  check_server_options(c.config.server_options(),
+                       {.max_request_line_bytes = 4096,
+                        .max_header_bytes = 32768,
+                        .max_header_count = 64,
+                        .max_body_bytes = 1048576,
+                        .request_head_timeout = 5000ms,
+                        .request_body_timeout = 15000ms,
+                        .keep_alive_idle_timeout = 30000ms,
+                        .upstream_connect_timeout = 2000ms,
+                        .upstream_timeout = 20000ms,
+                        .drain_timeout = 10000ms,
+                        .max_connections = 5000,
+                        .trusted_proxies = {"10.0.0.0/8", "192.168.1.7/32", "fd00::/8"}});
   CHECK(c.base_url == "http://gateway.local:5000");
 
   CHECK(warning_paths(c) == std::vector<std::string>{

@@ -16,11 +16,6 @@ const Route& only_route(const config::OcelotConfig& c) {
   return c.config.routes()[0];
 }
 
-const Upstream& upstream_of(const Route& r) {
-  REQUIRE(r.inline_upstream().has_value());
-  return *r.inline_upstream();
-}
-
 }  // namespace
 
 // ---- document structure ----------------------------------------------------------------------------

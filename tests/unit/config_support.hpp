@@ -81,6 +81,34 @@ inline std::string warning_at(const config::OcelotConfig& c, std::string_view wh
   return {};
 }
 
+/// The inline upstream a loaded route carries; requires there is one.
+inline const Upstream& upstream_of(const Route& r) {
+  REQUIRE(r.inline_upstream().has_value());
+  return *r.inline_upstream();
+}
+
+/// Checks every ServerOptions field against `expected`, one CHECK each.
+inline void check_server_options(const ServerOptions& o, const ServerOptions& expected) {
+  CHECK(o.max_request_line_bytes == expected.max_request_line_bytes);
+  CHECK(o.max_header_bytes == expected.max_header_bytes);
+  CHECK(o.max_header_count == expected.max_header_count);
+  CHECK(o.max_body_bytes == expected.max_body_bytes);
+  CHECK(o.request_head_timeout == expected.request_head_timeout);
+  CHECK(o.request_body_timeout == expected.request_body_timeout);
+  CHECK(o.keep_alive_idle_timeout == expected.keep_alive_idle_timeout);
+  CHECK(o.upstream_connect_timeout == expected.upstream_connect_timeout);
+  CHECK(o.upstream_timeout == expected.upstream_timeout);
+  CHECK(o.drain_timeout == expected.drain_timeout);
+  CHECK(o.max_connections == expected.max_connections);
+  CHECK(o.max_in_flight_per_loop == expected.max_in_flight_per_loop);
+  CHECK(o.max_upstream_header_bytes == expected.max_upstream_header_bytes);
+  CHECK(o.trusted_proxies == expected.trusted_proxies);
+  CHECK(o.encoded_slashes == expected.encoded_slashes);
+  CHECK(o.request_id_header == expected.request_id_header);
+  CHECK(o.via == expected.via);
+}
+
+/// Path of a fixture file under tests/fixtures/ocelot.
 inline std::string fixture(std::string_view name) {
   return std::string(PORTICO_FIXTURES_DIR) + "/ocelot/" + std::string(name);
 }

@@ -42,16 +42,8 @@ std::vector<long> run_threads(std::size_t n, Body body) {
 
 std::vector<long> pick_release(LoadBalancer& lb, std::size_t n, int picks_per_thread) {
   return run_threads(n, [&](int, std::vector<long>& counts) {
-    lbtest::Input in;
-    for (int i = 0; i < picks_per_thread; ++i) {
-      const auto p = lb.pick(in.get());
-      if (!p) {
-        ++counts[n];
-        continue;
-      }
-      ++counts[*p];
-      lb.release(*p);
-    }
+    const auto mine = lbtest::count_picks(lb, n, picks_per_thread);
+    for (std::size_t i = 0; i <= n; ++i) counts[i] += mine[i];
   });
 }
 

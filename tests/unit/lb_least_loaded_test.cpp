@@ -12,21 +12,7 @@ using detail::lb::LeastConnectionsBalancer;
 using detail::lb::PowerOfTwoBalancer;
 using lbtest::count_picks;
 using lbtest::endpoints;
-
-namespace {
-
-std::vector<std::size_t> picks(LoadBalancer& lb, int n, bool release) {
-  std::vector<std::size_t> out;
-  lbtest::Input in;
-  for (int i = 0; i < n; ++i) {
-    const auto p = lb.pick(in.get());
-    out.push_back(p ? *p : 99);
-    if (p && release) lb.release(*p);
-  }
-  return out;
-}
-
-}  // namespace
+using lbtest::pick_sequence;
 
 // ---- least connections -----------------------------------------------------------------------
 
@@ -40,21 +26,21 @@ TEST_CASE("least connections: sequential traffic keeps the first endpoint (ties 
 TEST_CASE("least connections: concurrent requests spread by in-flight count", "[lb][least_connections]") {
   const auto eps = endpoints(3);
   LeastConnectionsBalancer lb(eps);
-  CHECK(picks(lb, 7, /*release=*/false) == std::vector<std::size_t>{0, 1, 2, 0, 1, 2, 0});
+  CHECK(pick_sequence(lb, 7, /*release=*/false) == std::vector<std::size_t>{0, 1, 2, 0, 1, 2, 0});
   CHECK(lb.in_flight(0) == 3);
   CHECK(lb.in_flight(1) == 2);
   CHECK(lb.in_flight(2) == 2);
   // Endpoint 2 finishes two requests: it is now the least loaded, twice.
   lb.release(2);
   lb.release(2);
-  CHECK(picks(lb, 3, false) == std::vector<std::size_t>{2, 2, 1});
+  CHECK(pick_sequence(lb, 3, false) == std::vector<std::size_t>{2, 2, 1});
   CHECK(lb.in_flight(2) == 2);
 }
 
 TEST_CASE("least connections: weights 2:1 under load give a a b a a b", "[lb][least_connections]") {
   const auto eps = endpoints({2, 1});
   LeastConnectionsBalancer lb(eps);
-  CHECK(picks(lb, 9, false) == std::vector<std::size_t>{0, 0, 1, 0, 0, 1, 0, 0, 1});
+  CHECK(pick_sequence(lb, 9, false) == std::vector<std::size_t>{0, 0, 1, 0, 0, 1, 0, 0, 1});
   CHECK(lb.in_flight(0) == 6);
   CHECK(lb.in_flight(1) == 3);
 }
@@ -63,9 +49,9 @@ TEST_CASE("least connections: unavailable endpoints are skipped, then come back"
   const auto eps = endpoints(3);
   LeastConnectionsBalancer lb(eps);
   lb.set_available(0, false);
-  CHECK(picks(lb, 4, false) == std::vector<std::size_t>{1, 2, 1, 2});
+  CHECK(pick_sequence(lb, 4, false) == std::vector<std::size_t>{1, 2, 1, 2});
   lb.set_available(0, true);
-  CHECK(picks(lb, 3, false) == std::vector<std::size_t>{0, 0, 0});
+  CHECK(pick_sequence(lb, 3, false) == std::vector<std::size_t>{0, 0, 0});
   for (std::size_t i = 0; i < 3; ++i) lb.set_available(i, false);
   CHECK(count_picks(lb, 3, 5) == std::vector<int>{0, 0, 0, 5});
   CHECK_FALSE(make_least_connections({})->pick(lbtest::Input{}.get()).has_value());
@@ -78,7 +64,7 @@ TEST_CASE("least connections: a stray release cannot drive a counter below zero"
   lb.release(0);
   lb.release(7);  // out of range: ignored
   CHECK(lb.in_flight(0) == 0);
-  CHECK(picks(lb, 2, false) == std::vector<std::size_t>{0, 1});
+  CHECK(pick_sequence(lb, 2, false) == std::vector<std::size_t>{0, 1});
 }
 
 // ---- power of two random choices -------------------------------------------------------------
@@ -88,9 +74,9 @@ TEST_CASE("random (P2C): a seed fixes the sequence; different seeds differ", "[l
   auto a = make_random(eps, 42);
   auto b = make_random(eps, 42);
   auto c = make_random(eps, 43);
-  const auto seq_a = picks(*a, 200, true);
-  CHECK(seq_a == picks(*b, 200, true));
-  CHECK(seq_a != picks(*c, 200, true));
+  const auto seq_a = pick_sequence(*a, 200, true);
+  CHECK(seq_a == pick_sequence(*b, 200, true));
+  CHECK(seq_a != pick_sequence(*c, 200, true));
 }
 
 TEST_CASE("random (P2C): idle endpoints share evenly", "[lb][random]") {
@@ -121,7 +107,7 @@ TEST_CASE("random (P2C): the less loaded of the two choices wins", "[lb][random]
   // Load endpoint 0 with five requests in flight.
   lb.set_available(1, false);
   lb.set_available(2, false);
-  CHECK(picks(lb, 5, false) == std::vector<std::size_t>(5, 0));
+  CHECK(pick_sequence(lb, 5, false) == std::vector<std::size_t>(5, 0));
   CHECK(lb.in_flight(0) == 5);
   lb.set_available(1, true);
   lb.set_available(2, true);

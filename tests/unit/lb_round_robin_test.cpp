@@ -12,13 +12,11 @@ using lbtest::endpoints;
 
 namespace {
 
+// The picks as letters, one per endpoint index ('-' for a failed pick).
 std::string sequence(LoadBalancer& lb, int picks, const std::string& names = "abcdefgh") {
   std::string out;
-  lbtest::Input in;
-  for (int i = 0; i < picks; ++i) {
-    const auto p = lb.pick(in.get());
-    out += p ? names[*p] : '-';
-  }
+  for (const std::size_t p : lbtest::pick_sequence(lb, picks, /*release=*/false))
+    out += p == lbtest::kNoPick ? '-' : names[p];
   return out;
 }
 

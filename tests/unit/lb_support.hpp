@@ -36,20 +36,27 @@ inline Input with_cookie(const std::string& name, const std::string& value) {
   return in;
 }
 
-/// Picks `picks` times (releasing each pick when `release`), counting picks per endpoint;
-/// a nullopt pick counts in the last slot.
-inline std::vector<int> count_picks(portico::LoadBalancer& lb, std::size_t n, int picks, bool release = true) {
-  std::vector<int> counts(n + 1, 0);
+/// What pick_sequence records for a pick that found no endpoint.
+inline constexpr std::size_t kNoPick = 99;
+
+/// The endpoint index of each of `picks` picks in order (kNoPick when nothing was available),
+/// releasing each pick at once when `release`.
+inline std::vector<std::size_t> pick_sequence(portico::LoadBalancer& lb, int picks, bool release) {
+  std::vector<std::size_t> out;
   Input in;
   for (int i = 0; i < picks; ++i) {
     const auto p = lb.pick(in.get());
-    if (!p) {
-      ++counts[n];
-      continue;
-    }
-    ++counts[*p];
-    if (release) lb.release(*p);
+    out.push_back(p ? *p : kNoPick);
+    if (p && release) lb.release(*p);
   }
+  return out;
+}
+
+/// Picks `picks` times (releasing each pick when `release`), counting picks per endpoint of `n`;
+/// a failed pick counts in the last slot.
+inline std::vector<int> count_picks(portico::LoadBalancer& lb, std::size_t n, int picks, bool release = true) {
+  std::vector<int> counts(n + 1, 0);
+  for (const std::size_t p : pick_sequence(lb, picks, release)) ++counts[p == kNoPick ? n : p];
   return counts;
 }
 

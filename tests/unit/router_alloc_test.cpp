@@ -7,8 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/router.hpp"
-#include "portico/route.hpp"
+#include "router_support.hpp"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define PORTICO_ROUTER_COUNT_ALLOCS 0
@@ -35,23 +34,9 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace portico;
+using namespace portico::testing;
 using portico::detail::Router;
 using portico::detail::RouteMatch;
-
-namespace {
-
-Request make_request(std::string method, std::string_view target, Headers headers = {}) {
-  Request r;
-  r.method = std::move(method);
-  r.target = std::string(target);
-  const auto q = target.find('?');
-  r.path = std::string(target.substr(0, q));
-  r.query = q == std::string_view::npos ? std::string() : std::string(target.substr(q + 1));
-  r.headers = std::move(headers);
-  return r;
-}
-
-}  // namespace
 
 TEST_CASE("match allocates nothing for up to 16 captures", "[router][alloc]") {
   std::vector<Route> routes;

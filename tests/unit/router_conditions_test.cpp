@@ -4,32 +4,14 @@
 #include <string>
 #include <vector>
 
-#include "core/router.hpp"
-#include "portico/route.hpp"
+#include "router_support.hpp"
 
 using namespace portico;
+using namespace portico::testing;
 using portico::detail::Router;
 using portico::detail::RouteMatch;
 
 namespace {
-
-Request make_request(std::string method, std::string_view target, Headers headers = {}) {
-  Request r;
-  r.method = std::move(method);
-  r.target = std::string(target);
-  const auto q = target.find('?');
-  r.path = std::string(target.substr(0, q));
-  r.query = q == std::string_view::npos ? std::string() : std::string(target.substr(q + 1));
-  r.headers = std::move(headers);
-  return r;
-}
-
-Router build(const std::vector<Route>& routes) {
-  auto r = Router::build(routes);
-  INFO((r ? std::string() : r.error().to_string()));
-  REQUIRE(r.has_value());
-  return std::move(r).value();
-}
 
 // "id:name=value|..." for the matched route, or "no match"; then " -> target".
 std::string route_of(const Router& router, std::string method, std::string_view target, Headers headers = {}) {
@@ -37,12 +19,7 @@ std::string route_of(const Router& router, std::string method, std::string_view 
   RouteMatch m;
   if (!router.match(req, m)) return "no match";
   std::string out = std::to_string(m.index);
-  for (std::size_t i = 0; i < m.captures.size(); ++i) {
-    out += i ? '|' : ':';
-    out += m.captures[i].name;
-    out += '=';
-    out += m.captures[i].value;
-  }
+  if (m.captures.size() != 0) out += ':' + captures_text(m);
   out += " -> ";
   out += router.downstream_target(m, req);
   return out;

@@ -7,32 +7,14 @@
 #include <thread>
 #include <vector>
 
-#include "core/router.hpp"
-#include "portico/route.hpp"
+#include "router_support.hpp"
 
 using namespace portico;
+using namespace portico::testing;
 using portico::detail::Router;
 using portico::detail::RouteMatch;
 
 namespace {
-
-Request make_request(std::string method, std::string_view target, Headers headers = {}) {
-  Request r;
-  r.method = std::move(method);
-  r.target = std::string(target);
-  const auto q = target.find('?');
-  r.path = std::string(target.substr(0, q));
-  r.query = q == std::string_view::npos ? std::string() : std::string(target.substr(q + 1));
-  r.headers = std::move(headers);
-  return r;
-}
-
-Router build(const std::vector<Route>& routes) {
-  auto r = Router::build(routes);
-  INFO((r ? std::string() : r.error().to_string()));
-  REQUIRE(r.has_value());
-  return std::move(r).value();
-}
 
 // The id of the matched route, or "none".
 std::string winner(const Router& router, const std::vector<Route>& routes, std::string_view target,

@@ -22,6 +22,19 @@ std::string error_of(const std::vector<Route>& routes) {
 
 std::string path_error(std::string path) { return error_of({Route("r").path(std::move(path))}); }
 
+// error_of() for one route "/api/{id}" with the given rewrite template.
+std::string rewrite_error(std::string rewrite) {
+  return error_of({Route("r").path("/api/{id}").rewrite(std::move(rewrite))});
+}
+
+// error_of() for one route "/" with the given host pattern.
+std::string host_error(std::string pattern) { return error_of({Route("r").path("/").host(std::move(pattern))}); }
+
+// error_of() for one route "/" with the given header template.
+std::string header_template_error(std::string name, std::string value) {
+  return error_of({Route("r").path("/").header_template(std::move(name), std::move(value))});
+}
+
 }  // namespace
 
 TEST_CASE("valid routes build", "[router][validation]") {
@@ -63,41 +76,34 @@ TEST_CASE("path template errors name routes[i].path", "[router][validation][path
 }
 
 TEST_CASE("rewrite errors name routes[i].rewrite", "[router][validation][rewrite]") {
-  CHECK(error_of({Route("r").path("/api/{id}").rewrite("/users/{uid}")}) ==
+  CHECK(rewrite_error("/users/{uid}") ==
         "routes[0].rewrite: placeholder '{uid}' is not captured by the path, query or header templates");
-  CHECK(error_of({Route("r").path("/api/{id}").rewrite("/users?x={header:v}")}) ==
+  CHECK(rewrite_error("/users?x={header:v}") ==
         "routes[0].rewrite: placeholder '{header:v}' is not captured by the path, query or header templates");
-  CHECK(error_of({Route("r").path("/api/{id}").rewrite("users/{id}")}) ==
-        "routes[0].rewrite: the rewrite template must start with '/'");
-  CHECK(error_of({Route("r").path("/api/{id}").rewrite("/u/{id")}) == "routes[0].rewrite: unbalanced '{' at offset 3");
-  CHECK(error_of({Route("r").path("/api/{id}").rewrite("/u?a={}")}) ==
-        "routes[0].rewrite: empty placeholder '{}' at offset 5");
-  CHECK(error_of({Route("r").path("/api/{id}").rewrite("/http://x/{id}")}) ==
-        "routes[0].rewrite: the rewrite template must not contain a scheme");
-  CHECK(error_of({Route("r").path("/api/{id}").rewrite("/a//{id}")}) ==
-        "routes[0].rewrite: the rewrite template must not contain '//'");
+  CHECK(rewrite_error("users/{id}") == "routes[0].rewrite: the rewrite template must start with '/'");
+  CHECK(rewrite_error("/u/{id") == "routes[0].rewrite: unbalanced '{' at offset 3");
+  CHECK(rewrite_error("/u?a={}") == "routes[0].rewrite: empty placeholder '{}' at offset 5");
+  CHECK(rewrite_error("/http://x/{id}") == "routes[0].rewrite: the rewrite template must not contain a scheme");
+  CHECK(rewrite_error("/a//{id}") == "routes[0].rewrite: the rewrite template must not contain '//'");
   CHECK(error_of({Route("r").path("/a"), Route("r").path("/api/{id}?q={q}").rewrite("/u/{id}/{q}/{x}")}) ==
         "routes[1].rewrite: placeholder '{x}' is not captured by the path, query or header templates");
-  CHECK(error_of({Route("r").path("/api/{id}").rewrite("/u/{id}{id}?a={id}")}) == "ok");
+  CHECK(rewrite_error("/u/{id}{id}?a={id}") == "ok");
 }
 
 TEST_CASE("host errors name routes[i].host[k]", "[router][validation][host]") {
-  CHECK(error_of({Route("r").path("/").host("")}) == "routes[0].host[0]: the host pattern is empty");
+  CHECK(host_error("") == "routes[0].host[0]: the host pattern is empty");
   CHECK(error_of({Route("r").path("/").host("a.com").host("api.example.com:8080")}) ==
         "routes[0].host[1]: 'api.example.com:8080': the host pattern must not contain a port");
-  CHECK(error_of({Route("r").path("/").host("a.*.com")}) ==
+  CHECK(host_error("a.*.com") ==
         "routes[0].host[0]: 'a.*.com': '*' is only allowed as a leading '*.' label (\"*.example.com\")");
-  CHECK(error_of({Route("r").path("/").host("*example.com")}) ==
+  CHECK(host_error("*example.com") ==
         "routes[0].host[0]: '*example.com': '*' is only allowed as a leading '*.' label (\"*.example.com\")");
-  CHECK(error_of({Route("r").path("/").host("*.")}) == "routes[0].host[0]: '*.': a wildcard needs a domain after '*.'");
-  CHECK(error_of({Route("r").path("/").host("a..b")}) == "routes[0].host[0]: 'a..b': empty label in the host pattern");
-  CHECK(error_of({Route("r").path("/").host("example.com.")}) ==
-        "routes[0].host[0]: 'example.com.': empty label in the host pattern");
-  CHECK(error_of({Route("r").path("/").host("a b.com")}) ==
-        "routes[0].host[0]: 'a b.com': invalid character ' ' in the host pattern");
-  CHECK(error_of({Route("r").path("/").host("[::1]:80")}) ==
-        "routes[0].host[0]: '[::1]:80': the host pattern must not contain a port");
-  CHECK(error_of({Route("r").path("/").host("[::1")}) == "routes[0].host[0]: '[::1': unbalanced '['");
+  CHECK(host_error("*.") == "routes[0].host[0]: '*.': a wildcard needs a domain after '*.'");
+  CHECK(host_error("a..b") == "routes[0].host[0]: 'a..b': empty label in the host pattern");
+  CHECK(host_error("example.com.") == "routes[0].host[0]: 'example.com.': empty label in the host pattern");
+  CHECK(host_error("a b.com") == "routes[0].host[0]: 'a b.com': invalid character ' ' in the host pattern");
+  CHECK(host_error("[::1]:80") == "routes[0].host[0]: '[::1]:80': the host pattern must not contain a port");
+  CHECK(host_error("[::1") == "routes[0].host[0]: '[::1': unbalanced '['");
 }
 
 TEST_CASE("method errors name routes[i].method[k]", "[router][validation][method]") {
@@ -116,20 +122,20 @@ TEST_CASE("header and query condition errors name routes[i].header[k] / query[k]
 }
 
 TEST_CASE("header template errors name routes[i].header_templates[name]", "[router][validation][header_template]") {
-  CHECK(error_of({Route("r").path("/").header_template("X-Version", "{version}")}) ==
+  CHECK(header_template_error("X-Version", "{version}") ==
         "routes[0].header_templates[X-Version]: placeholders in header templates must be written {header:name}, "
         "found '{version}'");
-  CHECK(error_of({Route("r").path("/").header_template("X-Version", "v{header:a}{header:b}")}) ==
+  CHECK(header_template_error("X-Version", "v{header:a}{header:b}") ==
         "routes[0].header_templates[X-Version]: placeholders '{header:a}' and '{header:b}' must be separated by "
         "literal text");
-  CHECK(error_of({Route("r").path("/").header_template("X-Version", "{header:}")}) ==
+  CHECK(header_template_error("X-Version", "{header:}") ==
         "routes[0].header_templates[X-Version]: invalid placeholder name '{header:}'");
-  CHECK(error_of({Route("r").path("/").header_template("X-Version", "v{header:a")}) ==
+  CHECK(header_template_error("X-Version", "v{header:a") ==
         "routes[0].header_templates[X-Version]: unbalanced '{' at offset 1");
-  CHECK(error_of({Route("r").path("/").header_template("X-Version", "{header:a}.{header:a}")}) ==
+  CHECK(header_template_error("X-Version", "{header:a}.{header:a}") ==
         "routes[0].header_templates[X-Version]: duplicate placeholder '{header:a}'");
   CHECK(error_of({Route("r").path("/").header_template("X-A", "{header:a}").header_template("X-B", "{header:a}")}) ==
         "routes[0].header_templates[X-B]: duplicate placeholder '{header:a}'");
-  CHECK(error_of({Route("r").path("/").header_template("X Version", "{header:a}")}) ==
+  CHECK(header_template_error("X Version", "{header:a}") ==
         "routes[0].header_templates[X Version]: 'X Version' is not a valid header name");
 }
