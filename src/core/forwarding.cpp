@@ -1,5 +1,6 @@
 #include "core/forwarding.hpp"
 
+#include <algorithm>
 #include <array>
 #include <random>
 #include <vector>
@@ -10,10 +11,6 @@ namespace portico::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 8> kHopByHop = {
-    "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Transfer-Encoding", "Upgrade", "Trailer",
-    "Proxy-Authenticate"};
-
 /// Fields a client's Connection header may not name: naming them is an attack (RFC 9110 §7.6.1;
 /// "hop-by-hop header abuse"), answered with 400.
 bool is_forbidden_in_connection(std::string_view name) noexcept {
@@ -22,15 +19,6 @@ bool is_forbidden_in_connection(std::string_view name) noexcept {
   for (auto p : kForbidden)
     if (iequals(p, name)) return true;
   return false;
-}
-
-/// Fields the gateway sets itself: a Connection header naming them is ignored for them.
-bool is_gateway_set(std::string_view name, std::string_view request_id_header) noexcept {
-  static constexpr std::array<std::string_view, 6> kSet = {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
-                                                           "X-Forwarded-Port", "Forwarded", "Via"};
-  for (auto p : kSet)
-    if (iequals(p, name)) return true;
-  return !request_id_header.empty() && iequals(name, request_id_header);
 }
 
 /// Splits a comma-separated list and calls fn(token) for each trimmed non-empty element.
@@ -43,14 +31,6 @@ void for_each_token(std::string_view list, Fn&& fn) {
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
-}
-
-/// Collects the field names listed in every Connection header.
-std::vector<std::string> connection_tokens(const Headers& headers) {
-  std::vector<std::string> out;
-  for (const auto& f : headers)
-    if (iequals(f.name, "Connection")) for_each_token(f.value, [&](std::string_view t) { out.emplace_back(t); });
-  return out;
 }
 
 std::string_view host_port_of(std::string_view host_header, bool secure) {
@@ -89,60 +69,126 @@ std::string resolve_client_address(const Request& request, const CidrSet& truste
   return hops.empty() ? request.remote_address : std::string(hops.front());
 }
 
-Result<void> prepare_upstream_headers(Headers& headers, const Request& client, const ForwardSettings& s) {
-  auto named = connection_tokens(headers);
+namespace {
+
+/// The fields a proxy treats specially, recognised by length first so that most names cost one
+/// switch and at most a couple of case-insensitive compares.
+enum class Field : std::uint8_t {
+  Other, HopByHop, Connection, ContentLength, Host, Xff, XfProto, XfHost, XfPort, Forwarded, Via
+};
+
+Field classify(std::string_view n) noexcept {
+  switch (n.size()) {
+    case 2: return iequals(n, "TE") ? Field::HopByHop : Field::Other;
+    case 3: return iequals(n, "Via") ? Field::Via : Field::Other;
+    case 4: return iequals(n, "Host") ? Field::Host : Field::Other;
+    case 7: return iequals(n, "Upgrade") || iequals(n, "Trailer") ? Field::HopByHop : Field::Other;
+    case 9: return iequals(n, "Forwarded") ? Field::Forwarded : Field::Other;
+    case 10:
+      if (iequals(n, "Connection")) return Field::Connection;
+      return iequals(n, "Keep-Alive") ? Field::HopByHop : Field::Other;
+    case 14: return iequals(n, "Content-Length") ? Field::ContentLength : Field::Other;
+    case 15: return iequals(n, "X-Forwarded-For") ? Field::Xff : Field::Other;
+    case 16:
+      if (iequals(n, "X-Forwarded-Host")) return Field::XfHost;
+      if (iequals(n, "X-Forwarded-Port")) return Field::XfPort;
+      return iequals(n, "Proxy-Connection") ? Field::HopByHop : Field::Other;
+    case 17:
+      if (iequals(n, "X-Forwarded-Proto")) return Field::XfProto;
+      return iequals(n, "Transfer-Encoding") ? Field::HopByHop : Field::Other;
+    case 18: return iequals(n, "Proxy-Authenticate") ? Field::HopByHop : Field::Other;
+    default: return Field::Other;
+  }
+}
+
+bool named_in(const std::vector<std::string>& names, std::string_view n) noexcept {
+  for (const auto& x : names)
+    if (iequals(x, n)) return true;
+  return false;
+}
+
+void append_list(std::string& list, std::string_view item) {
+  if (!list.empty()) list += ", ";
+  list += item;
+}
+
+}  // namespace
+
+Result<Headers> build_upstream_headers(Headers& source, bool consume, const Request& client,
+                                       const ForwardSettings& s) {
+  // Fields named by Connection (rare: HTTP/1.1 clients seldom send it).
+  std::vector<std::string> named;
+  for (const auto& f : source)
+    if (classify(f.name) == Field::Connection) for_each_token(f.value, [&](std::string_view t) { named.emplace_back(t); });
   for (const auto& n : named)
     if (is_forbidden_in_connection(n))
       return make_error(Errc::BadRequest, "the Connection header may not name '" + n + "'");
-  for (const auto& n : named)
-    if (!is_gateway_set(n, s.request_id_header)) headers.remove(n);
-  for (auto h : kHopByHop) headers.remove(h);
-  headers.remove("Content-Length");
 
   const bool trusted_peer = s.trusted && s.trusted->contains(client.remote_address);
-  auto original_host = client.headers.get("Host");
-  std::string host_value = original_host ? std::string(*original_host) : std::string();
+  std::string host_value;
+  std::string xff, fwd, via;
+  bool kept_proto = false, kept_host = false, kept_port = false;
+  Headers out;
+  out.reserve(source.size() + 8);
+  if (!s.preserve_host) out.add("Host", std::string(s.upstream_authority));
 
-  if (!s.preserve_host || host_value.empty()) {
-    headers.remove("Host");
-    headers.fields().insert(headers.fields().begin(), HeaderField{"Host", std::string(s.upstream_authority)});
-  }
-
-  // X-Forwarded-For: append the peer to a trusted chain, otherwise replace it.
-  std::string xff;
-  if (trusted_peer) {
-    for (const auto& f : client.headers)
-      if (iequals(f.name, "X-Forwarded-For")) {
-        if (!xff.empty()) xff += ", ";
-        xff += f.value;
-      }
-  }
-  if (!xff.empty()) xff += ", ";
-  xff += client.remote_address;
-  headers.set("X-Forwarded-For", std::move(xff));
-
-  const std::string_view proto = client.secure ? "https" : "http";
-  if (!trusted_peer || !client.headers.has("X-Forwarded-Proto")) headers.set("X-Forwarded-Proto", std::string(proto));
-  if (!trusted_peer || !client.headers.has("X-Forwarded-Host")) {
-    if (host_value.empty())
-      headers.remove("X-Forwarded-Host");
+  for (auto& f : source.fields()) {
+    const Field kind = classify(f.name);
+    switch (kind) {
+      case Field::HopByHop:
+      case Field::Connection:
+      case Field::ContentLength: continue;
+      case Field::Host:
+        if (host_value.empty()) host_value = f.value;
+        if (!s.preserve_host) continue;
+        break;
+      case Field::Xff:
+        if (trusted_peer) append_list(xff, f.value);
+        continue;
+      case Field::Forwarded:
+        if (trusted_peer) append_list(fwd, f.value);
+        continue;
+      case Field::Via:
+        append_list(via, f.value);
+        continue;
+      case Field::XfProto:
+        if (!trusted_peer) continue;
+        kept_proto = true;
+        break;
+      case Field::XfHost:
+        if (!trusted_peer) continue;
+        kept_host = true;
+        break;
+      case Field::XfPort:
+        if (!trusted_peer) continue;
+        kept_port = true;
+        break;
+      case Field::Other:
+        if (!s.request_id_header.empty() && f.name.size() == s.request_id_header.size() &&
+            iequals(f.name, s.request_id_header))
+          continue;  // set below
+        if (!named.empty() && named_in(named, f.name)) continue;
+        break;
+    }
+    if (consume)
+      out.add(std::move(f.name), std::move(f.value));
     else
-      headers.set("X-Forwarded-Host", host_value);
+      out.add(f.name, f.value);
   }
-  if (!trusted_peer || !client.headers.has("X-Forwarded-Port"))
-    headers.set("X-Forwarded-Port", std::string(host_port_of(host_value, client.secure)));
+  if (s.preserve_host && host_value.empty()) out.add("Host", std::string(s.upstream_authority));
 
-  // Forwarded (RFC 7239): extend a trusted one, otherwise start fresh.
-  std::string fwd;
-  if (trusted_peer) {
-    for (const auto& f : client.headers)
-      if (iequals(f.name, "Forwarded")) {
-        if (!fwd.empty()) fwd += ", ";
-        fwd += f.value;
-      }
-  }
+  // X-Forwarded-For: the peer appended to a trusted chain, otherwise alone.
+  append_list(xff, client.remote_address);
+  out.add("X-Forwarded-For", std::move(xff));
+  const std::string_view proto = client.secure ? "https" : "http";
+  if (!kept_proto) out.add("X-Forwarded-Proto", std::string(proto));
+  if (!kept_host && !host_value.empty()) out.add("X-Forwarded-Host", host_value);
+  if (!kept_port) out.add("X-Forwarded-Port", std::string(host_port_of(host_value, client.secure)));
+
+  // Forwarded (RFC 7239): a trusted one extended, otherwise a fresh one.
   if (!fwd.empty()) fwd += ", ";
-  fwd += "for=" + forwarded_node(client.remote_address);
+  fwd += "for=";
+  fwd += forwarded_node(client.remote_address);
   if (!host_value.empty()) {
     fwd += ";host=";
     if (needs_forwarded_quotes(host_value)) {
@@ -155,29 +201,41 @@ Result<void> prepare_upstream_headers(Headers& headers, const Request& client, c
   }
   fwd += ";proto=";
   fwd += proto;
-  headers.set("Forwarded", std::move(fwd));
+  out.add("Forwarded", std::move(fwd));
 
   if (!s.via.empty()) {
-    std::string via;
-    for (const auto& f : client.headers)
-      if (iequals(f.name, "Via")) {
-        if (!via.empty()) via += ", ";
-        via += f.value;
-      }
-    if (!via.empty()) via += ", ";
-    via += s.via;
-    headers.set("Via", std::move(via));
+    append_list(via, s.via);
+    out.add("Via", std::move(via));
+  } else if (!via.empty()) {
+    out.add("Via", std::move(via));
   }
-
-  if (!s.request_id_header.empty() && !s.request_id.empty()) headers.set(s.request_id_header, std::string(s.request_id));
-  return {};
+  if (!s.request_id_header.empty() && !s.request_id.empty())
+    out.add(std::string(s.request_id_header), std::string(s.request_id));
+  return out;
 }
 
 void clean_upstream_response(Headers& headers) {
-  auto named = connection_tokens(headers);
-  for (const auto& n : named)
-    if (!iequals(n, "Content-Length")) headers.remove(n);
-  for (auto h : kHopByHop) headers.remove(h);
+  auto& fields = headers.fields();
+  bool any = false;
+  std::vector<std::string> named;
+  for (const auto& f : fields) {
+    const Field kind = classify(f.name);
+    if (kind == Field::HopByHop) any = true;
+    if (kind == Field::Connection) {
+      any = true;
+      for_each_token(f.value, [&](std::string_view t) {
+        if (!iequals(t, "Content-Length")) named.emplace_back(t);
+      });
+    }
+  }
+  if (!any) return;
+  fields.erase(std::remove_if(fields.begin(), fields.end(),
+                              [&](const HeaderField& f) {
+                                const Field kind = classify(f.name);
+                                return kind == Field::HopByHop || kind == Field::Connection ||
+                                       (!named.empty() && named_in(named, f.name));
+                              }),
+               fields.end());
 }
 
 std::string generate_request_id() {

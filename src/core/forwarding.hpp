@@ -25,17 +25,17 @@ struct ForwardSettings {
   std::string_view via;                 // "" for no Via
 };
 
-/// Rewrites `headers` (the client's, in place) into the headers for the upstream: removes
-/// Connection and the fields it names, Keep-Alive, TE, Transfer-Encoding, Upgrade,
-/// Proxy-Connection, Content-Length (the engine sets framing), Host; sets Host, the forwarding
-/// headers and Via. Fields the gateway sets itself are never removed because Connection named
-/// them. Returns an error (400) when Connection names Host, Content-Length, Transfer-Encoding or
-/// Authorization.
-Result<void> prepare_upstream_headers(Headers& headers, const Request& client, const ForwardSettings& s);
+/// Builds the upstream's header list from the client's `source` fields in one pass: drops
+/// Connection and the fields it names, Keep-Alive, TE, Transfer-Encoding, Upgrade, Trailer,
+/// Proxy-Connection, Content-Length (the engine sets framing) and Host; then sets Host, the
+/// forwarding headers, Via and the request id. Fields the gateway sets itself are never dropped
+/// because Connection named them. With `consume`, the strings are moved out of `source`.
+/// Errors (400): Connection names Host, Content-Length, Transfer-Encoding or Authorization.
+Result<Headers> build_upstream_headers(Headers& source, bool consume, const Request& client, const ForwardSettings& s);
 
 /// Removes hop-by-hop fields from an upstream response (Connection and what it names,
-/// Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade, Transfer-Encoding). Content-Length is kept
-/// (the engine decides framing).
+/// Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade, Transfer-Encoding) in one pass, and not at
+/// all when none is present. Content-Length is kept (the engine decides framing).
 void clean_upstream_response(Headers& headers);
 
 /// A new random request id (16 lower-case hex digits).

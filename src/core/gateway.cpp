@@ -47,6 +47,9 @@ class HandleExchange final : public Pipeline {
   void send_upstream(const Endpoint& endpoint, const UpstreamRuntime&, Request request,
                      std::chrono::milliseconds timeout) override {
     auto self = std::static_pointer_cast<HandleExchange>(shared_from_this());
+    auto q = request.target.find('?');
+    request.path = request.target.substr(0, q);
+    request.query = q == std::string::npos ? std::string() : request.target.substr(q + 1);
     if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH")
       request.headers.set("Content-Length", std::to_string(request.body.size()));
     try {

@@ -208,8 +208,7 @@ void Pipeline::resume(std::uint64_t token, std::optional<FilterResult> result, s
 
 void Pipeline::go_upstream() {
   UpstreamRuntime& up = *route_->upstream;
-  const Request& req = exchange_.request();
-  auto pick = up.balancer->pick(PickInput{req, exchange_.client_address()});
+  auto pick = up.balancer->pick(PickInput{exchange_.request(), exchange_.client_address()});
   if (!pick || *pick >= up.endpoints.size()) {
     fail(make_error(Errc::NoHealthyEndpoint, "upstream '" + up.name + "' has no available endpoint"));
     return;
@@ -218,23 +217,24 @@ void Pipeline::go_upstream() {
   const Endpoint& ep = up.endpoints[*pick];
   ExchangeAccess::endpoint(exchange_) = &ep;
 
+  // A route without filters has nobody left to read the client's request: move its fields and
+  // body instead of copying them.
+  const bool consume = route_->filters.empty();
+  Request& client = exchange_.request();
   Request out;
-  out.method = route_->route->downstream_method_override().empty() ? req.method
+  out.method = route_->route->downstream_method_override().empty() ? client.method
                                                                      : route_->route->downstream_method_override();
   out.target = std::move(upstream_target_);
-  auto q = out.target.find('?');
-  out.path = out.target.substr(0, q);
-  out.query = q == std::string::npos ? std::string() : out.target.substr(q + 1);
   out.version = 11;
-  out.headers = req.headers;
-  out.remote_address = req.remote_address;
-  out.remote_port = req.remote_port;
-  out.secure = req.secure;
+  out.remote_address = client.remote_address;
+  out.remote_port = client.remote_port;
+  out.secure = client.secure;
   const auto& opts = snapshot_->options;
-  std::string authority = ep.host;
+  std::string authority;
   const bool default_port = (ep.scheme == "http" && ep.port == 80) || (ep.scheme == "https" && ep.port == 443);
   if (!default_port) authority = ep.authority();
   else if (ep.host.find(':') != std::string::npos) authority = "[" + ep.host + "]";
+  else authority = ep.host;
   ForwardSettings fs;
   fs.trusted = &snapshot_->trusted_proxies;
   fs.upstream_authority = authority;
@@ -242,13 +242,18 @@ void Pipeline::go_upstream() {
   fs.request_id_header = opts.request_id_header;
   fs.request_id = exchange_.request_id();
   fs.via = opts.via;
-  if (auto r = prepare_upstream_headers(out.headers, req, fs); !r) {
+  auto headers = build_upstream_headers(client.headers, consume, client, fs);
+  if (!headers) {
     up.balancer->release(*picked_);
     picked_.reset();
-    fail(std::move(r).error());
+    fail(std::move(headers).error());
     return;
   }
-  out.body = req.body;
+  out.headers = std::move(*headers);
+  if (consume)
+    out.body = std::move(client.body);
+  else
+    out.body = client.body;
 
   auto timeout = up.response_timeout;
   if (route_->total_timeout.count() > 0) {
