@@ -33,7 +33,8 @@ bool no_body_status(int status) { return (status >= 100 && status < 200) || stat
 }  // namespace
 
 ClientConnection::ClientConnection(Loop& l, Stream s)
-    : loop(l), stream(std::move(s)), watchdog(l.io().get_executor(), &stream) {
+    : loop(l), stream(std::move(s)), watchdog(l.io().get_executor(), &stream), signal(l.io()) {
+  signal.expires_at(Clock::time_point::max());
   std::error_code ec;
   auto ep = stream.socket().remote_endpoint(ec);
   if (!ec) {
@@ -76,9 +77,7 @@ awaitable<int> ClientConnection::read_whole_body(std::string& out) {
 
 NetExchange::NetExchange(std::shared_ptr<const detail::Snapshot> snapshot,
                          std::shared_ptr<detail::GatewayShared> shared, ClientConnection& c)
-    : Pipeline(std::move(snapshot), std::move(shared)), conn(c), signal(c.loop.io()) {
-  signal.expires_at(Clock::time_point::max());
-}
+    : Pipeline(std::move(snapshot), std::move(shared)), conn(c) {}
 
 NetExchange::~NetExchange() {
   if (upstream) upstream->stream.close();
@@ -87,7 +86,7 @@ NetExchange::~NetExchange() {
 void NetExchange::deliver(Response r) {
   response = std::move(r);
   delivered = true;
-  signal.cancel();
+  conn.signal.cancel();
 }
 
 void NetExchange::post(std::function<void()> fn) { asio::post(conn.loop.io(), std::move(fn)); }
@@ -164,7 +163,7 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
   // Streaming: the head, then pieces as they arrive (backpressure: read the next piece only
   // after the previous one was written).
   UpstreamConn& up = *ex.upstream;
-  Watchdog up_watch(conn.loop.io().get_executor(), &up.stream);
+  Watchdog& up_watch = up.watchdog;
   std::string piece;
   piece.reserve(kStreamPiece + 32);
   std::string out = std::move(head);
@@ -374,7 +373,7 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
       }
       ex->run();
     }
-    while (!ex->delivered) co_await ex->signal.async_wait(use_nothrow);
+    while (!ex->delivered) co_await c.signal.async_wait(use_nothrow);
     --loop.in_flight;
 
     // 5. What is left of the request body decides whether the connection can continue.

@@ -28,6 +28,7 @@ class ClientConnection {
   Loop& loop;
   Stream stream;
   Watchdog watchdog;
+  asio::steady_timer signal;  // never expires; cancelled when the current exchange is delivered
   std::string buffer;  // received, not yet consumed bytes
   State state = State::Idle;
   std::string remote_address;
@@ -55,7 +56,6 @@ class NetExchange final : public detail::Pipeline {
   ~NetExchange() override;
 
   ClientConnection& conn;
-  asio::steady_timer signal;   // cancelled when delivered
   bool delivered = false;
   Response response;
 

@@ -126,7 +126,9 @@ class Loop {
   bool finished_ = false;
   // Declared after what coroutine frames touch when destroyed with it (connections_, pool_),
   // and before the I/O objects that must go first (~Loop resets those explicitly).
-  asio::io_context io_{1};
+  // One thread runs this context and touches its sockets and timers; other threads only post().
+  // So the reactor's per-socket locks are off; the scheduler keeps its own for post().
+  asio::io_context io_{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::unique_ptr<asio::steady_timer> drain_timer_;
   std::unique_ptr<asio::steady_timer> sweep_timer_;

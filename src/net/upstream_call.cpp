@@ -36,7 +36,7 @@ awaitable<Result<std::unique_ptr<UpstreamConn>>> connect(Loop& loop, const Endpo
   auto conn = std::make_unique<UpstreamConn>(Stream(std::move(socket), **ctx));
   if (auto r = prepare_client_ssl(conn->stream.tls()->native_handle(), up.tls, ep.host); !r)
     co_return std::move(r).error();
-  Watchdog wd(io.get_executor(), &conn->stream);
+  Watchdog& wd = conn->watchdog;
   wd.arm_at(deadline);
   auto [ec] = co_await conn->stream.tls()->async_handshake(asio::ssl::stream_base::client, use_nothrow);
   wd.disarm();
@@ -110,7 +110,7 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
       c = std::move(*made);
     }
     ++c->requests;
-    Watchdog wd(loop.io().get_executor(), &c->stream);
+    Watchdog& wd = c->watchdog;
     wd.arm_at(attempt_deadline);
 
     // Send the head (and a buffered body) in one write.

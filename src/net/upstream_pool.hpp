@@ -10,14 +10,16 @@
 
 #include "net/asio.hpp"
 #include "net/stream.hpp"
+#include "net/watchdog.hpp"
 #include "portico/upstream.hpp"
 
 namespace portico::net {
 
 /// A connection to one upstream endpoint, with bytes read past the last response.
 struct UpstreamConn {
-  explicit UpstreamConn(Stream s) : stream(std::move(s)) {}
+  explicit UpstreamConn(Stream s) : stream(std::move(s)), watchdog(stream.socket().get_executor(), &stream) {}
   Stream stream;
+  Watchdog watchdog;            // one per connection, re-armed per attempt (no timer per request)
   std::string buffer;           // unread bytes (belong to the next response; must be empty to pool)
   std::size_t requests = 0;     // requests sent on this connection
   std::chrono::steady_clock::time_point idle_since{};
