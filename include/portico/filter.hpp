@@ -92,7 +92,7 @@ class Exchange {
  private:
   friend struct detail::ExchangeAccess;
   Request request_;
-  std::string route_id_;
+  std::string_view route_id_;  // points into the config snapshot the exchange keeps alive
   std::vector<std::pair<std::string, std::string>> params_;
   std::string request_id_;
   std::string client_address_;

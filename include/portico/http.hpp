@@ -10,8 +10,19 @@
 
 namespace portico {
 
-/// ASCII case-insensitive equality, as HTTP field names compare.
-bool iequals(std::string_view a, std::string_view b) noexcept;
+/// ASCII case-insensitive equality, as HTTP field names compare. Inline: most calls differ in
+/// length and return at the first check.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto x = static_cast<unsigned char>(a[i]);
+    const auto y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;
+    const auto lx = static_cast<unsigned char>(x | 0x20);
+    if (lx != (y | 0x20) || lx < 'a' || lx > 'z') return false;
+  }
+  return true;
+}
 
 /// One header field exactly as received or set: original name spelling, value bytes untouched.
 struct HeaderField {

@@ -20,7 +20,7 @@ class Completion {
 
 /// Friend of Exchange and Deferred: lets the engine fill an exchange.
 struct ExchangeAccess {
-  static std::string& route_id(Exchange& e) { return e.route_id_; }
+  static std::string_view& route_id(Exchange& e) { return e.route_id_; }
   static std::vector<std::pair<std::string, std::string>>& params(Exchange& e) { return e.params_; }
   static std::string& request_id(Exchange& e) { return e.request_id_; }
   static std::string& client_address(Exchange& e) { return e.client_address_; }

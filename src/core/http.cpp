@@ -6,13 +6,6 @@
 
 namespace portico {
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (detail::ascii_lower(a[i]) != detail::ascii_lower(b[i])) return false;
-  return true;
-}
-
 void Headers::add(std::string name, std::string value) {
   fields_.push_back(HeaderField{std::move(name), std::move(value)});
 }

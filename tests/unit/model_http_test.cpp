@@ -135,3 +135,12 @@ TEST_CASE("exchange attributes are typed", "[model][filter]") {
   CHECK(*ex.get<int>("n") == 4);
   CHECK_FALSE(ex.defer());  // not attached to an engine: an empty Deferred
 }
+
+TEST_CASE("iequals folds ASCII letters only", "[model][headers]") {
+  CHECK(iequals("Content-Length", "content-LENGTH"));
+  CHECK_FALSE(iequals("Content-Length", "Content-Lengt"));
+  CHECK_FALSE(iequals("@", "`"));   // 0x40 and 0x60 differ only in the case bit but are not letters
+  CHECK_FALSE(iequals("[", "{"));
+  CHECK_FALSE(iequals("a-b", "a\rb"));
+  CHECK(iequals("", ""));
+}
