@@ -130,8 +130,7 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
   else if (conn.request_version == 10)
     res.headers.add("Connection", "keep-alive");
 
-  std::string head;
-  head.reserve(256 + res.headers.size() * 48);
+  std::string head = conn.loop.take_buffer();  // from the loop's free list: no allocation per response
   if (!detail::serialize_response_head(res.status, res.reason, res.headers, head)) {
     // An upstream (or filter) header that may not be forwarded: answer 502 instead.
     ex.gateway_shared().log(LogLevel::Warn, "request " + std::string(ex.exchange().request_id()) +
@@ -157,6 +156,7 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
         ex.upstream->stream.close();
       ex.upstream.reset();
     }
+    conn.loop.give_buffer(std::move(head));
     co_return !ec && keep_alive;
   }
 
@@ -164,8 +164,7 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
   // after the previous one was written).
   UpstreamConn& up = *ex.upstream;
   Watchdog& up_watch = up.watchdog;
-  std::string piece;
-  piece.reserve(kStreamPiece + 32);
+  std::string piece;  // chunked re-framing only
   std::string out = std::move(head);
   bool client_ok = true;
   bool upstream_ok = true;
@@ -178,20 +177,20 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
     co_return !ec;
   };
   for (;;) {
+    // Identity output decodes straight into `out` (head and body then leave in one write);
+    // chunked output goes through `piece` to be re-chunked.
+    std::string& sink = chunked_out ? piece : out;
     piece.clear();
-    auto step = ex.upstream_body.take_buffered(up.buffer, piece, kStreamPiece);
+    auto step = ex.upstream_body.take_buffered(up.buffer, sink, kStreamPiece);
     if (step == BodyStep::Closed) {  // nothing decodable buffered: flush, then wait for the wire
       if (!co_await flush()) {
         client_ok = false;
         break;
       }
-      step = co_await ex.upstream_body.read(up.stream, up.buffer, piece, kStreamPiece, up_watch, ex.upstream_timeout);
+      step = co_await ex.upstream_body.read(up.stream, up.buffer, sink, kStreamPiece, up_watch, ex.upstream_timeout);
     }
     if (step == BodyStep::Data) {
-      if (chunked_out)
-        detail::append_chunk(piece, out);
-      else
-        out += piece;
+      if (chunked_out) detail::append_chunk(piece, out);
       if (out.size() >= kStreamPiece && !co_await flush()) {
         client_ok = false;
         break;
@@ -221,6 +220,7 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
   else
     up.stream.close();
   ex.upstream.reset();
+  conn.loop.give_buffer(std::move(out));
   co_return client_ok && keep_alive;
 }
 

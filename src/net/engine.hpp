@@ -111,6 +111,21 @@ class Loop {
   void add(ClientConnection* c);
   void remove(ClientConnection* c);
 
+  /// An empty string with capacity from this loop's free list (output buffers are reused across
+  /// responses and connections, so neither a response nor an idle connection allocates one).
+  std::string take_buffer() {
+    if (free_buffers_.empty()) return {};
+    std::string b = std::move(free_buffers_.back());
+    free_buffers_.pop_back();
+    return b;
+  }
+  /// Returns a buffer to the free list (kept only while small and the list is short).
+  void give_buffer(std::string b) {
+    if (b.capacity() > 16384 || free_buffers_.size() >= 256) return;
+    b.clear();
+    free_buffers_.push_back(std::move(b));
+  }
+
  private:
   void begin_drain();
   void maybe_finish();
@@ -122,6 +137,7 @@ class Loop {
   std::shared_ptr<const detail::Snapshot> snapshot_;
   std::uint64_t snapshot_generation_ = ~0ull;
   std::list<ClientConnection*> connections_;
+  std::vector<std::string> free_buffers_;
   bool draining_ = false;
   bool finished_ = false;
   // Declared after what coroutine frames touch when destroyed with it (connections_, pool_),

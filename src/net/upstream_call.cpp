@@ -19,6 +19,16 @@ constexpr std::size_t kPiece = 65536;
 
 bool method_may_have_body(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH"; }
 
+/// A buffer borrowed from the loop's free list for the scope (every co_return gives it back).
+struct BufferLease {
+  explicit BufferLease(Loop& l) : loop(l), bytes(l.take_buffer()) {}
+  ~BufferLease() { loop.give_buffer(std::move(bytes)); }
+  BufferLease(const BufferLease&) = delete;
+  BufferLease& operator=(const BufferLease&) = delete;
+  Loop& loop;
+  std::string bytes;
+};
+
 /// Connects to `ep` within `timeout` (resolving a host name first), then does the TLS handshake.
 awaitable<Result<std::unique_ptr<UpstreamConn>>> connect(Loop& loop, const Endpoint& ep,
                                                          const detail::UpstreamRuntime& up, const std::string& key,
@@ -84,8 +94,8 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
   } else if (!req.body.empty() || method_may_have_body(req.method)) {
     req.headers.add("Content-Length", std::to_string(req.body.size()));
   }
-  std::string head;
-  head.reserve(256 + req.headers.size() * 48);
+  BufferLease lease(loop);  // the head's bytes, from the loop's free list
+  std::string& head = lease.bytes;
   if (!detail::serialize_request_head(req.method, req.target, req.headers, head)) {
     upstream_done(make_error(Errc::Internal, "a filter set a header that cannot be sent upstream"));
     co_return;
