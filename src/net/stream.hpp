@@ -25,16 +25,18 @@ class Stream {
   tcp::socket& socket() noexcept { return tls_ ? tls_->next_layer() : *tcp_; }
   asio::ssl::stream<tcp::socket>* tls() noexcept { return tls_.get(); }
 
+  // Not coroutines themselves: they return the operation's own awaitable (the same type for
+  // TCP and TLS), so awaiting them costs no extra coroutine frame.
   template <class Buffers>
   awaitable<std::tuple<std::error_code, std::size_t>> read_some(const Buffers& b) {
-    if (tls_) co_return co_await tls_->async_read_some(b, use_nothrow);
-    co_return co_await tcp_->async_read_some(b, use_nothrow);
+    if (tls_) return tls_->async_read_some(b, use_nothrow);
+    return tcp_->async_read_some(b, use_nothrow);
   }
 
   template <class Buffers>
   awaitable<std::tuple<std::error_code, std::size_t>> write_all(const Buffers& b) {
-    if (tls_) co_return co_await asio::async_write(*tls_, b, use_nothrow);
-    co_return co_await asio::async_write(*tcp_, b, use_nothrow);
+    if (tls_) return asio::async_write(*tls_, b, use_nothrow);
+    return asio::async_write(*tcp_, b, use_nothrow);
   }
 
   /// Reads what has arrived (at most `max` bytes, at least one) and appends it to `out`. Plain

@@ -194,7 +194,11 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
       for (;;) {
         scan = detail::scan_head(c->buffer, scanned, limits, true);
         if (scan.state != detail::HeadScan::State::Incomplete) break;
-        auto [ec, n] = co_await c->stream.read_append(c->buffer);
+        // An answer cannot be here yet: let the reactor wait, then read once (no speculative
+        // read that would return EAGAIN).
+        if (!c->rbuf) c->rbuf = std::make_unique_for_overwrite<char[]>(UpstreamConn::kReadBytes);
+        auto [ec, n] = co_await c->stream.read_some(asio::buffer(c->rbuf.get(), UpstreamConn::kReadBytes));
+        c->buffer.append(c->rbuf.get(), n);
         if (n > 0) got_any = true;
         if (ec && n == 0) {
           if (wd.fired()) {

@@ -21,6 +21,8 @@ struct UpstreamConn {
   Stream stream;
   Watchdog watchdog;            // one per connection, re-armed per attempt (no timer per request)
   std::string buffer;           // unread bytes (belong to the next response; must be empty to pool)
+  std::unique_ptr<char[]> rbuf; // read area for response heads (lazily made; one read per readiness)
+  static constexpr std::size_t kReadBytes = 16384;
   std::size_t requests = 0;     // requests sent on this connection
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;          // taken from the pool (a failure before any byte may be retried)
