@@ -40,6 +40,7 @@ struct ServerOptions {
   std::chrono::milliseconds request_head_timeout{10000};    ///< to receive a whole head (slow clients): 408
   std::chrono::milliseconds request_body_timeout{30000};    ///< body inactivity: 408
   std::chrono::milliseconds keep_alive_idle_timeout{60000}; ///< idle between requests: closed
+  std::chrono::milliseconds idle_park_after{1000};  ///< idle this long: parked (only the socket is kept)
   std::chrono::milliseconds upstream_connect_timeout{5000}; ///< per connect attempt: 504
   std::chrono::milliseconds upstream_timeout{30000};        ///< per attempt, request sent to response head: 504
   std::chrono::milliseconds drain_timeout{30000};           ///< graceful stop bound

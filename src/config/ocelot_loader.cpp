@@ -210,6 +210,7 @@ class Loader {
     millis("RequestHeadTimeoutMs", o.request_head_timeout);
     millis("RequestBodyTimeoutMs", o.request_body_timeout);
     millis("KeepAliveIdleTimeoutMs", o.keep_alive_idle_timeout);
+    millis("IdleParkAfterMs", o.idle_park_after);
     millis("UpstreamConnectTimeoutMs", o.upstream_connect_timeout);
     millis("UpstreamTimeoutMs", o.upstream_timeout);
     millis("DrainTimeoutMs", o.drain_timeout);

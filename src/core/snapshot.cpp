@@ -73,6 +73,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(Config config, std::uint
     return make_error(Errc::InvalidConfig, "must be at least max_request_line_bytes", "options.max_header_bytes");
   if (o.max_header_count == 0) return make_error(Errc::InvalidConfig, "must be at least 1", "options.max_header_count");
   if (o.max_connections == 0) return make_error(Errc::InvalidConfig, "must be at least 1", "options.max_connections");
+  if (o.idle_park_after.count() <= 0)
+    return make_error(Errc::InvalidConfig, "must be positive", "options.idle_park_after");
   for (std::size_t i = 0; i < o.trusted_proxies.size(); ++i) {
     auto c = Cidr::parse(o.trusted_proxies[i]);
     if (!c)

@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::size_t kReadChunk = 65536;
 constexpr std::size_t kKeepBufferBytes = 1024;  // a waiting connection keeps at most this much buffer
+
 constexpr std::size_t kStreamPiece = 65536;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -48,7 +49,7 @@ ClientConnection::ClientConnection(Loop& l, Stream s)
   loop.add(this);
 }
 
-ClientConnection::~ClientConnection() { loop.remove(this); }
+ClientConnection::~ClientConnection() { loop.remove(this, !parked); }
 
 awaitable<bool> ClientConnection::send_continue_if_needed() {
   if (!expect_continue || continue_sent || body.done()) co_return true;
@@ -292,6 +293,43 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
       c.watchdog.arm(opts.keep_alive_idle_timeout);
     else
       c.watchdog.arm_at(head_deadline);
+    if (c.state == ClientConnection::State::Idle && !c.stream.is_tls()) {
+      // Nothing buffered: read what is there, else wait for readability holding no buffer, and
+      // park the connection if it stays idle.
+      if (c.buffer.capacity() > kKeepBufferBytes) std::string().swap(c.buffer);
+      std::error_code rec;
+      std::size_t got = c.stream.try_read_append(c.buffer, kReadChunk, rec);
+      if (got == 0 && (rec == asio::error::would_block || rec == asio::error::try_again)) {
+        // Idle past idle_park_after: park (the coroutine ends; only the socket and one readiness
+        // wait remain, see Loop::park), so idle connections cost a few hundred bytes.
+        const bool may_park = opts.keep_alive_idle_timeout > opts.idle_park_after;
+        c.watchdog.arm(may_park ? opts.idle_park_after : opts.keep_alive_idle_timeout);
+        auto [wec] = co_await c.stream.wait_readable();
+        const bool fired = c.watchdog.fired();
+        c.watchdog.disarm();
+        if (wec) {
+          if (fired && may_park && !loop.draining()) {
+            c.parked = true;
+            loop.park(c.stream.take_socket(), Clock::now() - opts.idle_park_after);
+          } else {
+            c.stream.close();
+          }
+          co_return;
+        }
+        got = c.stream.try_read_append(c.buffer, kReadChunk, rec);
+      }
+      if (got == 0) {  // EOF, reset, or a spurious wake-up: the general loop below sorts it out
+        if (rec && rec != asio::error::would_block && rec != asio::error::try_again) {
+          c.stream.close();
+          co_return;
+        }
+      } else {
+        c.state = ClientConnection::State::Head;
+        head_deadline = Clock::now() + opts.request_head_timeout;
+      }
+      c.watchdog.arm_at(c.state == ClientConnection::State::Head ? head_deadline
+                                                                 : Clock::now() + opts.keep_alive_idle_timeout);
+    }
     detail::HeadScan scan;
     for (;;) {
       // Tolerate CRLFs between pipelined requests (RFC 9112 §2.2), bounded.

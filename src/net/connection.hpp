@@ -33,6 +33,7 @@ class ClientConnection {
   State state = State::Idle;
   std::string remote_address;
   std::uint16_t remote_port = 0;
+  bool parked = false;  // the socket went to Loop::park(); the connection count went with it
 
   // The current request's body, as the client frames it.
   BodyReader body;

@@ -109,7 +109,13 @@ class Loop {
   std::size_t in_flight = 0;
 
   void add(ClientConnection* c);
-  void remove(ClientConnection* c);
+  /// Forgets a connection; `release_count` gives its slot of max_connections back.
+  void remove(ClientConnection* c, bool release_count);
+
+  /// Keeps an idle keep-alive socket without a coroutine: one readiness wait, resumed into a
+  /// new serve_connection when bytes arrive; closed by the sweep after the idle timeout (counted
+  /// from `idle_since`) or at once by a drain. The connection keeps its max_connections slot.
+  void park(tcp::socket socket, std::chrono::steady_clock::time_point idle_since);
 
   /// An empty string with capacity from this loop's free list (output buffers are reused across
   /// responses and connections, so neither a response nor an idle connection allocates one).
@@ -137,6 +143,13 @@ class Loop {
   std::shared_ptr<const detail::Snapshot> snapshot_;
   std::uint64_t snapshot_generation_ = ~0ull;
   std::list<ClientConnection*> connections_;
+  struct Parked {
+    std::unique_ptr<tcp::socket> socket;
+    std::chrono::steady_clock::time_point idle_since;
+  };
+  std::list<Parked> parked_;  // oldest first (parked in time order)
+  void unpark(std::list<Parked>::iterator it, std::error_code ec);
+  void close_parked(std::chrono::steady_clock::time_point older_than);
   std::vector<std::string> free_buffers_;
   bool draining_ = false;
   bool finished_ = false;

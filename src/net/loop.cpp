@@ -1,4 +1,7 @@
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "net/connection.hpp"
 #include "net/engine.hpp"
@@ -24,6 +27,9 @@ awaitable<void> refuse_connection(tcp::socket socket) {
 Loop::Loop(detail::GatewayImpl& gw) : gw_(gw) {}
 
 Loop::~Loop() {
+  for (auto& p : parked_)
+    if (p.socket) gw_.connections.fetch_sub(1, std::memory_order_relaxed);
+  parked_.clear();
   acceptors_.clear();
   drain_timer_.reset();
   sweep_timer_.reset();
@@ -41,11 +47,57 @@ const std::shared_ptr<const detail::Snapshot>& Loop::snapshot() {
 
 void Loop::add(ClientConnection* c) { connections_.push_back(c); }
 
-void Loop::remove(ClientConnection* c) {
+void Loop::remove(ClientConnection* c, bool release_count) {
   auto it = std::find(connections_.begin(), connections_.end(), c);
   if (it != connections_.end()) connections_.erase(it);
-  gw_.connections.fetch_sub(1, std::memory_order_relaxed);
+  if (release_count) gw_.connections.fetch_sub(1, std::memory_order_relaxed);
   if (draining_) asio::post(io_, [this] { maybe_finish(); });
+}
+
+void Loop::park(tcp::socket socket, std::chrono::steady_clock::time_point idle_since) {
+  // The reactor is edge-triggered and the previous wait was cancelled: bytes (or a FIN) that
+  // arrived since may already have been reported. Look before waiting; between this look and
+  // the new wait no event can be consumed, since both run on this loop's thread.
+  char probe;
+  ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) {
+    asio::co_spawn(io_, serve_connection(*this, std::move(socket), nullptr), asio::detached);
+    return;
+  }
+  if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+    std::error_code ignored;
+    socket.close(ignored);
+    gw_.connections.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  parked_.push_back(Parked{std::make_unique<tcp::socket>(std::move(socket)), idle_since});
+  auto it = std::prev(parked_.end());
+  it->socket->async_wait(tcp::socket::wait_read, [this, it](std::error_code ec) { unpark(it, ec); });
+}
+
+void Loop::unpark(std::list<Parked>::iterator it, std::error_code ec) {
+  auto socket = std::move(it->socket);
+  parked_.erase(it);
+  if (ec || draining_ || !socket->is_open()) {
+    std::error_code ignored;
+    socket->close(ignored);
+    gw_.connections.fetch_sub(1, std::memory_order_relaxed);
+    if (draining_) maybe_finish();
+    return;
+  }
+  // Bytes arrived: serve them with a fresh coroutine (the slot of max_connections carries over).
+  asio::co_spawn(io_, serve_connection(*this, std::move(*socket), nullptr), asio::detached);
+}
+
+void Loop::close_parked(std::chrono::steady_clock::time_point older_than) {
+  // Closing cancels the wait; its handler (unpark) erases the entry and releases the slot.
+  for (auto& p : parked_) {
+    if (p.idle_since > older_than) break;
+    if (p.socket && p.socket->is_open()) {
+      std::error_code ignored;
+      p.socket->close(ignored);
+    }
+  }
 }
 
 awaitable<void> Loop::accept_loop(tcp::acceptor& acceptor, std::size_t listener_index) {
@@ -77,7 +129,9 @@ awaitable<void> Loop::sweep_loop() {
     sweep_timer_->expires_after(std::chrono::seconds(1));
     auto [ec] = co_await sweep_timer_->async_wait(use_nothrow);
     if (ec) break;
-    pool_.sweep(std::chrono::steady_clock::now());
+    const auto now = std::chrono::steady_clock::now();
+    pool_.sweep(now);
+    close_parked(now - snapshot()->options.keep_alive_idle_timeout);
   }
 }
 
@@ -126,6 +180,7 @@ void Loop::begin_drain() {
   // (Idle means no byte of a next request has arrived; the buffer may be sized for a read.)
   for (auto* c : connections_)
     if (c->state == ClientConnection::State::Idle) c->stream.close();
+  close_parked(std::chrono::steady_clock::time_point::max());
   drain_timer_ = std::make_unique<asio::steady_timer>(io_);
   drain_timer_->expires_after(snapshot()->options.drain_timeout);
   drain_timer_->async_wait([this](std::error_code ec) {
@@ -139,7 +194,7 @@ void Loop::begin_drain() {
 }
 
 void Loop::maybe_finish() {
-  if (!draining_ || finished_ || !connections_.empty()) return;
+  if (!draining_ || finished_ || !connections_.empty() || !parked_.empty()) return;
   finished_ = true;
   if (drain_timer_) drain_timer_->cancel();
   pool_.clear();

@@ -65,6 +65,20 @@ class Stream {
     }
   }
 
+  /// Plain TCP only: reads what is there without waiting (appending to `out`); 0 bytes with
+  /// `would_block` when nothing has arrived.
+  std::size_t try_read_append(std::string& out, std::size_t max, std::error_code& ec) {
+    thread_local std::array<char, 65536> scratch;
+    std::size_t n = tcp_->read_some(asio::buffer(scratch.data(), std::min(max, scratch.size())), ec);
+    out.append(scratch.data(), n);
+    return n;
+  }
+  /// Plain TCP only: completes when the socket is readable (or the wait is cancelled). Call it
+  /// only after a read returned would_block (the reactor is edge-triggered).
+  awaitable<std::tuple<std::error_code>> wait_readable() { return tcp_->async_wait(tcp::socket::wait_read, use_nothrow); }
+  /// Plain TCP only: gives the socket away (the Stream is unusable afterwards).
+  tcp::socket take_socket() { return std::move(*tcp_); }
+
   /// Closes the socket at once (no TLS close_notify); safe to call twice.
   void close() noexcept {
     std::error_code ec;

@@ -190,3 +190,44 @@ TEST_CASE("graceful stop answers every accepted request", "[integration][drain]"
   // After the stop nobody is listening any more.
   gw.reset();
 }
+
+TEST_CASE("an idle keep-alive connection is parked, then served when it speaks again", "[integration][limits]") {
+  ScriptedUpstream up([](const Received& r) { return ScriptedUpstream::ok(r.request_line()); });
+  ServerOptions o;
+  o.idle_park_after = std::chrono::milliseconds(50);
+  o.keep_alive_idle_timeout = std::chrono::milliseconds(60000);
+  GatewayRunner gw(catch_all_config(up.port(), o));
+  RawClient c(gw.port());
+  c.send("GET /first HTTP/1.1\r\nHost: h\r\n\r\n");
+  CHECK(body_of(c.read_response()) == "GET /first HTTP/1.1");
+  // Stay silent well past the park threshold: the gateway must keep the connection open.
+  CHECK_FALSE(c.closed_by_peer(std::chrono::milliseconds(300)));
+  c.send("GET /second HTTP/1.1\r\nHost: h\r\n\r\n");
+  CHECK(body_of(c.read_response()) == "GET /second HTTP/1.1");
+  // A request split across the park boundary is still one request.
+  c.send("GET /th");
+  CHECK_FALSE(c.closed_by_peer(std::chrono::milliseconds(200)));
+  c.send("ird HTTP/1.1\r\nHost: h\r\n\r\n");
+  CHECK(body_of(c.read_response()) == "GET /third HTTP/1.1");
+}
+
+TEST_CASE("parked connections close at the idle timeout and at a drain", "[integration][limits]") {
+  ScriptedUpstream up([](const Received&) { return ScriptedUpstream::ok("x"); });
+  ServerOptions o;
+  o.idle_park_after = std::chrono::milliseconds(50);
+  o.keep_alive_idle_timeout = std::chrono::milliseconds(1200);
+  auto gw = std::make_unique<GatewayRunner>(catch_all_config(up.port(), o));
+  RawClient timed(gw->port());
+  timed.send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+  CHECK(status_of(timed.read_response()) == 200);
+  RawClient drained(gw->port());
+  drained.send("GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+  CHECK(status_of(drained.read_response()) == 200);
+  CHECK(timed.closed_by_peer(std::chrono::milliseconds(5000)));  // the sweep closes it (1 s granularity)
+  RawClient late(gw->port());
+  late.send("GET /c HTTP/1.1\r\nHost: h\r\n\r\n");
+  CHECK(status_of(late.read_response()) == 200);
+  CHECK_FALSE(late.closed_by_peer(std::chrono::milliseconds(200)));  // parked, still open
+  gw->stop();
+  CHECK(late.closed_by_peer(std::chrono::milliseconds(2000)));
+}

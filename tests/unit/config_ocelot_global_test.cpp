@@ -40,7 +40,7 @@ TEST_CASE("ServerOptions map onto portico::ServerOptions", "[config][ocelot][glo
   auto c = load_ok(server_options(R"(
       "MaxRequestLineBytes": 4096, "MaxHeaderBytes": 32768, "MaxHeaderCount": 50, "MaxBodyBytes": "2097152",
       "RequestHeadTimeoutMs": 1000, "RequestBodyTimeoutMs": 2000, "KeepAliveIdleTimeoutMs": 3000,
-      "UpstreamConnectTimeoutMs": 4000, "UpstreamTimeoutMs": 5000, "DrainTimeoutMs": 6000, "MaxConnections": 700,
+      "IdleParkAfterMs": 250, "UpstreamConnectTimeoutMs": 4000, "UpstreamTimeoutMs": 5000, "DrainTimeoutMs": 6000, "MaxConnections": 700,
       "MaxInFlightPerLoop": 800, "MaxUpstreamHeaderBytes": 9000, "EncodedSlashes": "Keep", "Via": "",
       "TrustedProxies": ["10.0.0.0/8", "127.0.0.1", "::1", "2001:db8::/32"])"));
   check_server_options(c.config.server_options(),
@@ -51,6 +51,7 @@ TEST_CASE("ServerOptions map onto portico::ServerOptions", "[config][ocelot][glo
                         .request_head_timeout = 1000ms,
                         .request_body_timeout = 2000ms,
                         .keep_alive_idle_timeout = 3000ms,
+                        .idle_park_after = 250ms,
                         .upstream_connect_timeout = 4000ms,
                         .upstream_timeout = 5000ms,
                         .drain_timeout = 6000ms,

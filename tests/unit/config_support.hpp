@@ -96,6 +96,7 @@ inline void check_server_options(const ServerOptions& o, const ServerOptions& ex
   CHECK(o.request_head_timeout == expected.request_head_timeout);
   CHECK(o.request_body_timeout == expected.request_body_timeout);
   CHECK(o.keep_alive_idle_timeout == expected.keep_alive_idle_timeout);
+  CHECK(o.idle_park_after == expected.idle_park_after);
   CHECK(o.upstream_connect_timeout == expected.upstream_connect_timeout);
   CHECK(o.upstream_timeout == expected.upstream_timeout);
   CHECK(o.drain_timeout == expected.drain_timeout);
