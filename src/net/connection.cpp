@@ -294,41 +294,29 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
     else
       c.watchdog.arm_at(head_deadline);
     if (c.state == ClientConnection::State::Idle && !c.stream.is_tls()) {
-      // Nothing buffered: read what is there, else wait for readability holding no buffer, and
-      // park the connection if it stays idle.
+      // Wait for the next request with a read into the connection's small inline area: the
+      // reactor reads once when bytes arrive (no speculative read that returns EAGAIN). If the
+      // connection stays idle past idle_park_after, it is parked (the coroutine ends; only the
+      // socket and one readiness wait remain, see Loop::park).
       if (c.buffer.capacity() > kKeepBufferBytes) std::string().swap(c.buffer);
-      std::error_code rec;
-      std::size_t got = c.stream.try_read_append(c.buffer, kReadChunk, rec);
-      if (got == 0 && (rec == asio::error::would_block || rec == asio::error::try_again)) {
-        // Idle past idle_park_after: park (the coroutine ends; only the socket and one readiness
-        // wait remain, see Loop::park), so idle connections cost a few hundred bytes.
-        const bool may_park = opts.keep_alive_idle_timeout > opts.idle_park_after;
-        c.watchdog.arm(may_park ? opts.idle_park_after : opts.keep_alive_idle_timeout);
-        auto [wec] = co_await c.stream.wait_readable();
-        const bool fired = c.watchdog.fired();
-        c.watchdog.disarm();
-        if (wec) {
-          if (fired && may_park && !loop.draining()) {
-            c.parked = true;
-            loop.park(c.stream.take_socket(), Clock::now() - opts.idle_park_after);
-          } else {
-            c.stream.close();
-          }
-          co_return;
-        }
-        got = c.stream.try_read_append(c.buffer, kReadChunk, rec);
-      }
-      if (got == 0) {  // EOF, reset, or a spurious wake-up: the general loop below sorts it out
-        if (rec && rec != asio::error::would_block && rec != asio::error::try_again) {
+      const bool may_park = opts.keep_alive_idle_timeout > opts.idle_park_after;
+      c.watchdog.arm(may_park ? opts.idle_park_after : opts.keep_alive_idle_timeout);
+      auto [rec, got] = co_await c.stream.read_some(asio::buffer(c.inbuf));
+      const bool fired = c.watchdog.fired();
+      c.watchdog.disarm();
+      if (got == 0) {
+        if (rec && fired && may_park && !loop.draining()) {
+          c.parked = true;
+          loop.park(c.stream.take_socket(), Clock::now() - opts.idle_park_after);
+        } else {
           c.stream.close();
-          co_return;
         }
-      } else {
-        c.state = ClientConnection::State::Head;
-        head_deadline = Clock::now() + opts.request_head_timeout;
+        co_return;
       }
-      c.watchdog.arm_at(c.state == ClientConnection::State::Head ? head_deadline
-                                                                 : Clock::now() + opts.keep_alive_idle_timeout);
+      c.buffer.append(c.inbuf.data(), got);
+      c.state = ClientConnection::State::Head;
+      head_deadline = Clock::now() + opts.request_head_timeout;
+      c.watchdog.arm_at(head_deadline);
     }
     detail::HeadScan scan;
     for (;;) {

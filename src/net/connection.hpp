@@ -1,6 +1,7 @@
 #pragma once
 // Internal: one accepted client connection and the exchange (request) it is serving.
 
+#include <array>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,7 @@ class ClientConnection {
   Watchdog watchdog;
   asio::steady_timer signal;  // never expires; cancelled when the current exchange is delivered
   std::string buffer;  // received, not yet consumed bytes
+  std::array<char, 1024> inbuf;  // where the first read of each request lands (most heads fit)
   State state = State::Idle;
   std::string remote_address;
   std::uint16_t remote_port = 0;
