@@ -9,8 +9,10 @@ namespace portico::net {
 namespace {
 
 /// A pooled connection is usable if the peer has neither closed it nor sent unexpected bytes.
+/// Watched (plain TCP) connections were checked by their readiness wait; TLS ones are peeked.
 bool looks_alive(UpstreamConn& c) {
   if (!c.stream.is_open() || !c.buffer.empty()) return false;
+  if (c.watched) return true;
   char byte;
   ssize_t n = ::recv(c.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n == 0) return false;                                    // FIN from the upstream
@@ -28,7 +30,9 @@ std::unique_ptr<UpstreamConn> UpstreamPool::take(const std::string& key, const P
   while (!idle.empty()) {
     auto c = std::move(idle.back());
     idle.pop_back();
-    if (now - c->idle_since > options.idle_timeout || !looks_alive(*c)) {
+    const bool alive = looks_alive(*c);
+    unwatch(*c);
+    if (now - c->idle_since > options.idle_timeout || !alive) {
       c->stream.close();
       continue;
     }
@@ -47,12 +51,39 @@ void UpstreamPool::put(const std::string& key, std::unique_ptr<UpstreamConn> con
   auto& entry = pools_[key];
   entry.idle_timeout = options.idle_timeout;
   if (entry.idle.size() >= options.max_idle) {
+    unwatch(*entry.idle.front());
     entry.idle.front()->stream.close();  // drop the coldest
     entry.idle.erase(entry.idle.begin());
   }
   if (conn->buffer.capacity() > 1024) std::string().swap(conn->buffer);  // idle: hold no buffer
   conn->idle_since = std::chrono::steady_clock::now();
+  if (!conn->stream.is_tls()) watch(entry, *conn);
   entry.idle.push_back(std::move(conn));
+}
+
+void UpstreamPool::watch(Entry& entry, UpstreamConn& conn) {
+  conn.watched = true;
+  // Readable while idle means a FIN or stray bytes: the connection is unusable. A completion
+  // that arrives after the connection left the pool finds it absent and does nothing (entries
+  // of the map are stable; the pool outlives its handlers' loop).
+  conn.stream.socket().async_wait(tcp::socket::wait_read, [entry = &entry, raw = &conn](std::error_code ec) {
+    if (ec) return;
+    auto& idle = entry->idle;
+    for (auto i = idle.begin(); i != idle.end(); ++i) {
+      if (i->get() != raw) continue;
+      (*i)->watched = false;
+      (*i)->stream.close();
+      idle.erase(i);
+      return;
+    }
+  });
+}
+
+void UpstreamPool::unwatch(UpstreamConn& conn) {
+  if (!conn.watched) return;
+  conn.watched = false;
+  std::error_code ignored;
+  conn.stream.socket().cancel(ignored);  // ends the pending wait (its handler sees the flag)
 }
 
 void UpstreamPool::sweep(std::chrono::steady_clock::time_point now) {
@@ -61,6 +92,7 @@ void UpstreamPool::sweep(std::chrono::steady_clock::time_point now) {
     std::size_t keep = 0;
     for (std::size_t i = 0; i < idle.size(); ++i) {
       if (now - idle[i]->idle_since > entry.idle_timeout) {
+        unwatch(*idle[i]);
         idle[i]->stream.close();
       } else {
         idle[keep++] = std::move(idle[i]);
@@ -72,7 +104,10 @@ void UpstreamPool::sweep(std::chrono::steady_clock::time_point now) {
 
 void UpstreamPool::clear() {
   for (auto& [key, entry] : pools_)
-    for (auto& c : entry.idle) c->stream.close();
+    for (auto& c : entry.idle) {
+      unwatch(*c);
+      c->stream.close();
+    }
   pools_.clear();
 }
 

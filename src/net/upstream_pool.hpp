@@ -26,6 +26,7 @@ struct UpstreamConn {
   std::size_t requests = 0;     // requests sent on this connection
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;          // taken from the pool (a failure before any byte may be retried)
+  bool watched = false;         // pooled with a readiness wait pending (plain TCP)
 };
 
 class UpstreamPool {
@@ -45,6 +46,10 @@ class UpstreamPool {
     std::vector<std::unique_ptr<UpstreamConn>> idle;  // most recently used last (LIFO keeps few warm)
     std::chrono::milliseconds idle_timeout{60000};
   };
+  /// Plain TCP: a readiness wait while pooled; if it fires the upstream closed (or sent stray
+  /// bytes) and the connection is dropped. So taking one costs no system call.
+  void watch(Entry& entry, UpstreamConn& conn);
+  static void unwatch(UpstreamConn& conn);
   std::unordered_map<std::string, Entry> pools_;
 };
 
