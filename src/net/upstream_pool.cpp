@@ -66,8 +66,9 @@ void UpstreamPool::watch(Entry& entry, UpstreamConn& conn) {
   // Readable while idle means a FIN or stray bytes: the connection is unusable. A completion
   // that arrives after the connection left the pool finds it absent and does nothing (entries
   // of the map are stable; the pool outlives its handlers' loop).
-  conn.stream.socket().async_wait(tcp::socket::wait_read, [entry = &entry, raw = &conn](std::error_code ec) {
-    if (ec) return;
+  conn.stream.socket().async_read_some(asio::buffer(&conn.watch_byte, 1), [entry = &entry, raw = &conn](
+                                                                            std::error_code ec, std::size_t n) {
+    if (ec == asio::error::operation_aborted || (!ec && n == 0)) return;
     auto& idle = entry->idle;
     for (auto i = idle.begin(); i != idle.end(); ++i) {
       if (i->get() != raw) continue;

@@ -26,7 +26,8 @@ struct UpstreamConn {
   std::size_t requests = 0;     // requests sent on this connection
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;          // taken from the pool (a failure before any byte may be retried)
-  bool watched = false;         // pooled with a readiness wait pending (plain TCP)
+  bool watched = false;         // pooled with a one-byte read pending (plain TCP)
+  char watch_byte = 0;
 };
 
 class UpstreamPool {
@@ -46,8 +47,9 @@ class UpstreamPool {
     std::vector<std::unique_ptr<UpstreamConn>> idle;  // most recently used last (LIFO keeps few warm)
     std::chrono::milliseconds idle_timeout{60000};
   };
-  /// Plain TCP: a readiness wait while pooled; if it fires the upstream closed (or sent stray
-  /// bytes) and the connection is dropped. So taking one costs no system call.
+  /// Plain TCP: a one-byte read stays pending while pooled; if it completes, the upstream closed
+  /// (or sent stray bytes) and the connection is dropped. Unlike async_wait, a read registers
+  /// without an epoll_ctl, and taking the connection back costs no system call either.
   void watch(Entry& entry, UpstreamConn& conn);
   static void unwatch(UpstreamConn& conn);
   std::unordered_map<std::string, Entry> pools_;
