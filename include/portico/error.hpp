@@ -33,6 +33,9 @@ std::string_view to_string(Errc code) noexcept;
 
 /// The one table from engine failures to HTTP status codes (NoRoute→404, UpstreamTimeout→504, …).
 int status_for(Errc code) noexcept;
+/// What a client is told for `code` in a gateway-made error body ("the upstream did not answer in
+/// time"); the full message goes to the log only, so internal addresses never leak.
+std::string_view public_detail(Errc code) noexcept;
 
 /// An error with where it happened: a JSON path (`Routes[3].DownstreamHostAndPorts[0].Port`) or an API name.
 struct Error {

@@ -3,6 +3,7 @@
 
 #include <any>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -127,6 +128,24 @@ class FilterResult {
   std::optional<Response> response_;
 };
 
+/// Where a filter runs. The request phase runs the phases in this order, the response phase in
+/// reverse, whatever the order in which filters were added; inside one phase global filters come
+/// first, then the route's, each in the order given. Built-in filters have fixed phases; host
+/// filters run in `User` unless they say otherwise.
+enum class Phase : std::uint8_t {
+  Edge,            ///< IP rules, CORS preflight, request id
+  Authentication,  ///< JWT, API keys, token introspection
+  Authorization,   ///< claims, scopes, ACLs
+  Limits,          ///< rate limits, concurrency limits, quotas
+  Cache,           ///< cache lookup and store, request collapsing
+  Transform,       ///< header and body transforms
+  User,            ///< host filters (the default)
+  Upstream,        ///< last before the upstream: aggregation, protocol translation
+};
+
+/// The phase's name as documented ("Edge", "Authentication", …).
+std::string_view to_string(Phase phase) noexcept;
+
 /// A request/response filter. One instance is shared by every request of the routes it is on and
 /// called concurrently from all event loops, so its methods are const: keep per-request state in
 /// the Exchange. Exceptions thrown here become a 500 for that request; they never reach the host.
@@ -141,6 +160,8 @@ class Filter {
   virtual bool needs_response_body() const noexcept { return false; }
   /// True if on_request blocks (disk, a synchronous client): it then runs on the worker executor.
   virtual bool blocking() const noexcept { return false; }
+  /// Where the filter runs in the chain (see Phase); read once, when a config is applied.
+  virtual Phase phase() const noexcept { return Phase::User; }
   /// Request phase, in order: global filters, then the route's. Continue, answer, or defer.
   virtual FilterResult on_request(Exchange& exchange) const;
   /// Response phase, in reverse order, for every filter whose on_request ran; also sees
@@ -155,6 +176,7 @@ struct LambdaFilterOptions {
   bool needs_request_body = false;
   bool needs_response_body = false;
   bool blocking = false;
+  Phase phase = Phase::User;
 };
 
 /// A filter from a lambda for the request phase.

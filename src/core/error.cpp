@@ -44,6 +44,22 @@ int status_for(Errc code) noexcept {
   return 500;
 }
 
+std::string_view public_detail(Errc code) noexcept {
+  switch (code) {
+    case Errc::NoRoute: return "no route matches this request";
+    case Errc::BadRequest: return "the request is invalid";
+    case Errc::BodyTooLarge: return "the request body is larger than allowed";
+    case Errc::NoHealthyEndpoint: return "no upstream endpoint is available";
+    case Errc::Overloaded: return "the gateway is overloaded";
+    case Errc::ConnectFailed: return "the upstream could not be reached";
+    case Errc::UpstreamReset: return "the upstream closed the connection";
+    case Errc::UpstreamProtocol: return "the upstream sent an invalid response";
+    case Errc::UpstreamTimeout: return "the upstream did not answer in time";
+    case Errc::FilterThrew: return "a filter failed";
+    default: return "internal error";
+  }
+}
+
 std::string Error::to_string() const {
   if (where.empty()) return message;
   return where + ": " + message;

@@ -27,6 +27,20 @@ Deferred Exchange::defer() {
   return detail::ExchangeAccess::make_deferred(make_completion_());
 }
 
+std::string_view to_string(Phase phase) noexcept {
+  switch (phase) {
+    case Phase::Edge: return "Edge";
+    case Phase::Authentication: return "Authentication";
+    case Phase::Authorization: return "Authorization";
+    case Phase::Limits: return "Limits";
+    case Phase::Cache: return "Cache";
+    case Phase::Transform: return "Transform";
+    case Phase::User: return "User";
+    case Phase::Upstream: return "Upstream";
+  }
+  return "User";
+}
+
 FilterResult Filter::on_request(Exchange&) const { return FilterResult::next(); }
 void Filter::on_response(Exchange&, Response&) const {}
 
@@ -42,6 +56,7 @@ class LambdaFilter final : public Filter {
   bool needs_request_body() const noexcept override { return options_.needs_request_body; }
   bool needs_response_body() const noexcept override { return options_.needs_response_body; }
   bool blocking() const noexcept override { return options_.blocking; }
+  Phase phase() const noexcept override { return options_.phase; }
   FilterResult on_request(Exchange& ex) const override { return req_ ? req_(ex) : FilterResult::next(); }
   void on_response(Exchange& ex, Response& res) const override {
     if (res_) res_(ex, res);

@@ -8,28 +8,6 @@
 
 namespace portico::detail {
 
-namespace {
-
-/// What the client is told for each engine failure; the full message goes to the log only, so
-/// internal addresses and exception texts never leak.
-std::string_view public_detail(Errc code) noexcept {
-  switch (code) {
-    case Errc::NoRoute: return "no route matches this request";
-    case Errc::BadRequest: return "the request is invalid";
-    case Errc::BodyTooLarge: return "the request body is larger than allowed";
-    case Errc::NoHealthyEndpoint: return "no upstream endpoint is available";
-    case Errc::Overloaded: return "the gateway is overloaded";
-    case Errc::ConnectFailed: return "the upstream could not be reached";
-    case Errc::UpstreamReset: return "the upstream closed the connection";
-    case Errc::UpstreamProtocol: return "the upstream sent an invalid response";
-    case Errc::UpstreamTimeout: return "the upstream did not answer in time";
-    case Errc::FilterThrew: return "a filter failed";
-    default: return "internal error";
-  }
-}
-
-}  // namespace
-
 /// The engine's side of a Deferred: posts the filter's decision back to the exchange's context.
 class PipelineCompletion final : public Completion {
  public:

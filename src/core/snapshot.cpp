@@ -1,5 +1,6 @@
 #include "core/snapshot.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -132,6 +133,9 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(Config config, std::uint
         return make_error(Errc::InvalidConfig, "null filter", where + ".filters[" + std::to_string(k) + "]");
       c.filters.push_back(r.filters()[k]);
     }
+    // Phases order the chain; the stable sort keeps "global, then the route's" inside a phase.
+    std::stable_sort(c.filters.begin(), c.filters.end(),
+                     [](const FilterPtr& a, const FilterPtr& b) { return a->phase() < b->phase(); });
     for (const auto& f : c.filters) {
       c.needs_request_body = c.needs_request_body || f->needs_request_body();
       c.needs_response_body = c.needs_response_body || f->needs_response_body();

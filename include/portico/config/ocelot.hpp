@@ -10,18 +10,12 @@
 #include <utility>
 #include <vector>
 
+#include "portico/config/json.hpp"
 #include "portico/error.hpp"
 #include "portico/filter.hpp"
 #include "portico/gateway.hpp"
 
 namespace portico::config {
-
-/// A key the loader understood but the gateway does not act on (yet), or an unknown key, with its
-/// JSON path in canonical spelling (unknown keys keep the file's spelling).
-struct Warning {
-  std::string where;    ///< JSON path, e.g. "Routes[2].FileCacheOptions"
-  std::string message;  ///< e.g. "caching is not implemented yet; the key is ignored"
-};
 
 /// An ordered string-to-string object from ocelot.json (header transforms, claims, Metadata):
 /// the file's order and key spelling are kept.

@@ -1,0 +1,87 @@
+#pragma once
+/// Runs one filter without a gateway: build a request, run the request phase, complete deferred
+/// work, run the response phase, and read what the filter did. For filters' unit tests.
+///
+///   portico::testing::FilterHarness h(my_filter);
+///   h.request("GET", "/api/users/7", {{"Authorization", "Bearer x"}}).param("id", "7");
+///   auto outcome = h.run_request();          // Next, Respond, Pending or Failed
+///   auto res = h.run_response(Response::text(200, "ok"));
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "portico/error.hpp"
+#include "portico/filter.hpp"
+#include "portico/http.hpp"
+
+namespace portico::testing {
+
+/// What a filter's request phase decided.
+struct RequestOutcome {
+  enum class Kind {
+    Next,     ///< continue to the next filter (or the upstream)
+    Respond,  ///< answered: `response` holds the answer
+    Pending,  ///< deferred, not completed yet
+    Failed,   ///< threw, failed its Deferred, dropped it, or returned pending() without defer(): `error`
+  };
+  Kind kind = Kind::Next;
+  std::optional<Response> response;
+  std::optional<Error> error;
+
+  bool next() const noexcept { return kind == Kind::Next; }
+  bool responded() const noexcept { return kind == Kind::Respond; }
+  bool pending() const noexcept { return kind == Kind::Pending; }
+  bool failed() const noexcept { return kind == Kind::Failed; }
+};
+
+/// One filter and one exchange. Use from one thread; a Deferred the filter took may be completed
+/// from any thread (wait() blocks until it is). Blocking filters run on the calling thread.
+class FilterHarness {
+ public:
+  explicit FilterHarness(FilterPtr filter);
+  ~FilterHarness();
+  FilterHarness(const FilterHarness&) = delete;
+  FilterHarness& operator=(const FilterHarness&) = delete;
+
+  /// Starts a new exchange with `request` (earlier attributes, params and outcome are dropped).
+  FilterHarness& request(Request request);
+  /// Same, built with Request::make (normalized path, raw query).
+  FilterHarness& request(std::string method, std::string target, Headers headers = {}, std::string body = {});
+  /// The client address the exchange reports (default: the request's remote address, else 192.0.2.1).
+  FilterHarness& client_address(std::string address);
+  /// Adds a captured route placeholder (`{id}` → param("id")).
+  FilterHarness& param(std::string name, std::string value);
+  FilterHarness& route_id(std::string id);
+  FilterHarness& request_id(std::string id);
+  /// Sets a per-request attribute, as an earlier filter would have.
+  template <class T>
+  FilterHarness& attribute(std::string_view key, T value) {
+    exchange().set(key, std::move(value));
+    return *this;
+  }
+
+  /// Runs the filter's on_request. A throw becomes Failed (FilterThrew), as in the engine.
+  RequestOutcome run_request();
+  /// The latest outcome; a Deferred completed since run_request() is reflected here.
+  RequestOutcome outcome() const;
+  /// Waits until a Pending request phase completes, at most `timeout`; true if it did.
+  bool wait(std::chrono::milliseconds timeout);
+
+  /// Runs on_response with `response` and returns it as the filter left it. A throw gives the
+  /// engine's 500 problem response.
+  Response run_response(Response response);
+  /// Runs on_response on the gateway-made answer to `error` (exchange().error() is set).
+  Response run_error(Error error);
+
+  /// The exchange the filter sees (request, params, attributes, ids).
+  Exchange& exchange();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace portico::testing
