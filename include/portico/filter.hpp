@@ -164,6 +164,10 @@ class Filter {
   virtual Phase phase() const noexcept { return Phase::User; }
   /// Request phase, in order: global filters, then the route's. Continue, answer, or defer.
   virtual FilterResult on_request(Exchange& exchange) const;
+  /// Last edits of the request about to go upstream (target and headers, after the engine added
+  /// its forwarding headers), in request order, once every on_request continued. Header
+  /// transforms use it; most filters edit exchange.request() in on_request instead.
+  virtual void on_upstream_request(Exchange& exchange, Request& upstream_request) const;
   /// Response phase, in reverse order, for every filter whose on_request ran; also sees
   /// gateway-made error responses (exchange.error()).
   virtual void on_response(Exchange& exchange, Response& response) const;

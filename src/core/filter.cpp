@@ -42,6 +42,7 @@ std::string_view to_string(Phase phase) noexcept {
 }
 
 FilterResult Filter::on_request(Exchange&) const { return FilterResult::next(); }
+void Filter::on_upstream_request(Exchange&, Request&) const {}
 void Filter::on_response(Exchange&, Response&) const {}
 
 namespace {

@@ -50,6 +50,7 @@ struct FilterHarness::State {
   FilterPtr filter;
   std::unique_ptr<Exchange> exchange = std::make_unique<Exchange>();
   std::string route_id = "route";
+  std::optional<Endpoint> endpoint;
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
 
   void reset() {
@@ -58,6 +59,7 @@ struct FilterHarness::State {
     ExchangeAccess::request_id(*exchange) = "harness-request";
     ExchangeAccess::client_address(*exchange) = "192.0.2.1";
     ExchangeAccess::started(*exchange) = std::chrono::steady_clock::now();
+    ExchangeAccess::endpoint(*exchange) = endpoint ? &*endpoint : nullptr;
     std::lock_guard lock(shared->mu);
     ++shared->token;
     shared->outcome = RequestOutcome{};
@@ -95,6 +97,12 @@ FilterHarness& FilterHarness::param(std::string name, std::string value) {
 FilterHarness& FilterHarness::route_id(std::string id) {
   state_->route_id = std::move(id);
   ExchangeAccess::route_id(*state_->exchange) = state_->route_id;
+  return *this;
+}
+
+FilterHarness& FilterHarness::endpoint(Endpoint endpoint) {
+  state_->endpoint = std::move(endpoint);
+  ExchangeAccess::endpoint(*state_->exchange) = &*state_->endpoint;
   return *this;
 }
 
@@ -155,6 +163,11 @@ RequestOutcome FilterHarness::outcome() const {
 bool FilterHarness::wait(std::chrono::milliseconds timeout) {
   std::unique_lock lock(state_->shared->mu);
   return state_->shared->cv.wait_for(lock, timeout, [&] { return !state_->shared->outcome.pending(); });
+}
+
+Request FilterHarness::run_upstream_request(Request upstream) {
+  state_->filter->on_upstream_request(*state_->exchange, upstream);
+  return upstream;
 }
 
 Response FilterHarness::run_response(Response response) {

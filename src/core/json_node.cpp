@@ -3,17 +3,11 @@
 
 #include "core/json_tree.hpp"
 #include "core/text.hpp"
+#include "portico/http.hpp"
 
 namespace portico::detail {
 
 namespace {
-
-bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
 
 std::string_view trim_space(std::string_view s) noexcept {
   auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
@@ -54,8 +48,8 @@ std::optional<double> parse_number_text(std::string_view s) noexcept {
 
 std::optional<bool> parse_bool_text(std::string_view s) noexcept {
   s = trim_space(s);
-  if (iequals_ascii(s, "true")) return true;
-  if (iequals_ascii(s, "false")) return false;
+  if (iequals(s, "true")) return true;
+  if (iequals(s, "false")) return false;
   return std::nullopt;
 }
 
@@ -111,7 +105,7 @@ Kind JsonNode::kind() const noexcept { return value_ ? value_->kind : Kind::Abse
 JsonNode JsonNode::operator[](std::string_view key) const {
   if (value_ && value_->kind == Kind::Object) {
     for (const auto& m : value_->members) {
-      if (detail::iequals_ascii(m.key, key)) {
+      if (iequals(m.key, key)) {
         m.read = true;
         return JsonNode(owner_, &m.value, member_path(path_, m.key));
       }

@@ -232,6 +232,21 @@ void Pipeline::go_upstream() {
     out.body = std::move(client.body);
   else
     out.body = client.body;
+  for (const auto& f : route_->filters) {
+    try {
+      f->on_upstream_request(exchange_, out);
+    } catch (const std::exception& e) {
+      up.balancer->release(*picked_);
+      picked_.reset();
+      fail(make_error(Errc::FilterThrew, "filter '" + std::string(f->name()) + "' threw: " + e.what()));
+      return;
+    } catch (...) {
+      up.balancer->release(*picked_);
+      picked_.reset();
+      fail(make_error(Errc::FilterThrew, "filter '" + std::string(f->name()) + "' threw a non-exception"));
+      return;
+    }
+  }
 
   auto timeout = up.response_timeout;
   if (route_->total_timeout.count() > 0) {

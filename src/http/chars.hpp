@@ -1,5 +1,6 @@
 #pragma once
-// Internal to src/http: byte-class tables for the codec (RFC 9110 / RFC 3986), built at compile time.
+// Internal: byte-class tables of the codec (RFC 9110 / RFC 3986), built at compile time; filters that
+// validate header names and values use them too.
 
 #include <array>
 #include <cstdint>

@@ -55,6 +55,8 @@ class FilterHarness {
   /// Adds a captured route placeholder (`{id}` → param("id")).
   FilterHarness& param(std::string name, std::string value);
   FilterHarness& route_id(std::string id);
+  /// The upstream endpoint the exchange reports as chosen (exchange.endpoint()).
+  FilterHarness& endpoint(Endpoint endpoint);
   FilterHarness& request_id(std::string id);
   /// Sets a per-request attribute, as an earlier filter would have.
   template <class T>
@@ -70,6 +72,8 @@ class FilterHarness {
   /// Waits until a Pending request phase completes, at most `timeout`; true if it did.
   bool wait(std::chrono::milliseconds timeout);
 
+  /// Runs on_upstream_request on `upstream` (the request as the engine would send it) and returns it.
+  Request run_upstream_request(Request upstream);
   /// Runs on_response with `response` and returns it as the filter left it. A throw gives the
   /// engine's 500 problem response.
   Response run_response(Response response);

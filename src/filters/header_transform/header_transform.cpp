@@ -1,0 +1,148 @@
+// The header-transform filter: compiled edits with placeholders, applied to the upstream request
+// (after the forwarding headers) and to the response head (before it is written, streamed or not).
+
+#include "portico/filters/header_transform.hpp"
+
+#include "filters/header_transform/template.hpp"
+
+namespace portico::filters {
+
+namespace {
+
+using detail::HeaderTemplate;
+
+struct CompiledEdit {
+  HeaderEdit::Kind kind;
+  std::string name;
+  HeaderTemplate value;
+  HeaderTemplate find;
+  HeaderTemplate replace;
+  bool slash_replace = false;  // find is one placeholder (a base URL): the replacement ends in '/' too
+};
+
+/// Every occurrence of `find` in `text` replaced (as .NET's string.Replace).
+std::string replace_all(std::string_view text, std::string_view find, std::string_view with) {
+  if (find.empty()) return std::string(text);
+  std::string out;
+  std::size_t from = 0;
+  for (;;) {
+    auto at = text.find(find, from);
+    if (at == std::string_view::npos) break;
+    out.append(text.substr(from, at - from));
+    out.append(with);
+    from = at + find.size();
+  }
+  out.append(text.substr(from));
+  return out;
+}
+
+void apply(const std::vector<CompiledEdit>& edits, const detail::PlaceholderContext& ctx, Headers& headers) {
+  for (const auto& e : edits) {
+    switch (e.kind) {
+      case HeaderEdit::Kind::Remove:
+        headers.remove(e.name);
+        break;
+      case HeaderEdit::Kind::Set:
+      case HeaderEdit::Kind::Append:
+      case HeaderEdit::Kind::SetIfAbsent: {
+        if (e.kind == HeaderEdit::Kind::SetIfAbsent && headers.has(e.name)) break;
+        auto value = e.value.render(ctx);
+        if (!value) break;
+        if (e.kind == HeaderEdit::Kind::Append)
+          headers.add(e.name, std::move(*value));
+        else
+          headers.set(e.name, std::move(*value));
+        break;
+      }
+      case HeaderEdit::Kind::Replace: {
+        auto find = e.find.render(ctx);
+        auto with = e.replace.render(ctx);
+        if (!find || !with) break;
+        if (e.slash_replace && (with->empty() || with->back() != '/')) *with += '/';
+        for (auto& f : headers.fields()) {
+          if (f.name.size() == e.name.size() && detail::iequals_header(f.name, e.name)) {
+            f.value = replace_all(f.value, *find, *with);
+            break;  // the first field only (as Ocelot)
+          }
+        }
+        break;
+      }
+    }
+  }
+}
+
+class HeaderTransformFilter final : public Filter {
+ public:
+  HeaderTransformFilter(std::vector<CompiledEdit> request, std::vector<CompiledEdit> response, std::string base_url)
+      : request_(std::move(request)), response_(std::move(response)), base_url_(std::move(base_url)) {}
+
+  std::string_view name() const noexcept override { return "header_transform"; }
+  Phase phase() const noexcept override { return Phase::Transform; }
+
+  void on_upstream_request(Exchange& ex, Request& upstream) const override {
+    if (request_.empty()) return;
+    apply(request_, detail::PlaceholderContext{ex, base_url_}, upstream.headers);
+  }
+
+  void on_response(Exchange& ex, Response& response) const override {
+    if (response_.empty()) return;
+    apply(response_, detail::PlaceholderContext{ex, base_url_}, response.headers);
+  }
+
+ private:
+  std::vector<CompiledEdit> request_;
+  std::vector<CompiledEdit> response_;
+  std::string base_url_;
+};
+
+Result<std::vector<CompiledEdit>> compile(const std::vector<HeaderEdit>& edits, std::string_view side) {
+  std::vector<CompiledEdit> out;
+  out.reserve(edits.size());
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    const HeaderEdit& e = edits[i];
+    const std::string where = std::string(side) + "[" + std::to_string(i) + "]";
+    if (!detail::is_header_name(e.name))
+      return make_error(Errc::InvalidConfig, "expected a header name (an HTTP token), got \"" + e.name + "\"",
+                        where + ".name");
+    CompiledEdit c{e.kind, e.name, {}, {}, {}, false};
+    auto parse = [&](const std::string& text, std::string_view field, HeaderTemplate& slot) -> Result<void> {
+      auto t = HeaderTemplate::parse(text);
+      if (!t) return make_error(Errc::InvalidConfig, t.error().message, where + "." + std::string(field));
+      slot = std::move(*t);
+      return {};
+    };
+    switch (e.kind) {
+      case HeaderEdit::Kind::Remove: break;
+      case HeaderEdit::Kind::Set:
+      case HeaderEdit::Kind::Append:
+      case HeaderEdit::Kind::SetIfAbsent:
+        if (auto r = parse(e.value, "value", c.value); !r) return std::move(r).error();
+        break;
+      case HeaderEdit::Kind::Replace:
+        if (e.find.empty()) return make_error(Errc::InvalidConfig, "the text to find is empty", where + ".find");
+        if (auto r = parse(e.find, "find", c.find); !r) return std::move(r).error();
+        if (auto r = parse(e.replace, "replace", c.replace); !r) return std::move(r).error();
+        c.slash_replace = c.find.is_single_placeholder();
+        break;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<FilterPtr> make_header_transform(HeaderTransformConfig config) {
+  auto request = compile(config.request, "request");
+  if (!request) return std::move(request).error();
+  auto response = compile(config.response, "response");
+  if (!response) return std::move(response).error();
+  if (!config.base_url.empty() && !detail::is_field_value(config.base_url))
+    return make_error(Errc::InvalidConfig, "the base URL has characters a header cannot carry", "base_url");
+  // A trailing slash is dropped so that "{BaseUrl}/path" reads naturally.
+  while (!config.base_url.empty() && config.base_url.back() == '/') config.base_url.pop_back();
+  return FilterPtr(std::make_shared<HeaderTransformFilter>(std::move(*request), std::move(*response),
+                                                           std::move(config.base_url)));
+}
+
+}  // namespace portico::filters

@@ -1,0 +1,45 @@
+#pragma once
+// Internal: header value templates with placeholders ({RemoteIpAddress}, {UpstreamHost}, {BaseUrl},
+// {DownstreamBaseUrl}, {RequestId}, {route placeholder}), compiled once, rendered per request.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/chars.hpp"
+#include "portico/error.hpp"
+#include "portico/filter.hpp"
+
+namespace portico::detail {
+
+inline bool is_header_name(std::string_view s) noexcept { return !s.empty() && chars::all_of(s, chars::kToken); }
+inline bool is_field_value(std::string_view s) noexcept { return chars::all_field_value(s); }
+inline bool iequals_header(std::string_view a, std::string_view b) noexcept { return portico::iequals(a, b); }
+
+/// What placeholders are resolved from.
+struct PlaceholderContext {
+  Exchange& exchange;
+  std::string_view base_url;  // configured, without a trailing slash; empty: from the request
+};
+
+class HeaderTemplate {
+ public:
+  /// Splits `text` into literals and placeholders; `{` without a matching `}` is an error. Text in
+  /// braces that is not a placeholder name (`{"a":1}`) stays literal.
+  static Result<HeaderTemplate> parse(std::string_view text);
+  /// The value for one request, or nullopt when a placeholder has no value there.
+  std::optional<std::string> render(const PlaceholderContext& ctx) const;
+  /// True when the whole template is one placeholder (Ocelot's find-by-placeholder form).
+  bool is_single_placeholder() const noexcept { return parts_.size() == 1 && parts_[0].kind != Kind::Literal; }
+
+ private:
+  enum class Kind { Literal, RemoteIpAddress, UpstreamHost, BaseUrl, DownstreamBaseUrl, RequestId, Param };
+  struct Part {
+    Kind kind;
+    std::string text;  // the literal, or the route placeholder's name
+  };
+  std::vector<Part> parts_;
+};
+
+}  // namespace portico::detail
