@@ -233,7 +233,11 @@ Result<std::vector<RewritePart>> compile_rewrite_parts(std::string_view text, st
       out.push_back(RewritePart{false, std::move(p.text), 0});
       continue;
     }
-    const auto it = std::find(route.capture_names.begin(), route.capture_names.end(), p.text);
+    auto it = std::find(route.capture_names.begin(), route.capture_names.end(), p.text);
+    if (it == route.capture_names.end() && p.text.rfind("header:", 0) != 0) {
+      // Ocelot: a `{header:code}` capture is written `{code}` in DownstreamPathTemplate.
+      it = std::find(route.capture_names.begin(), route.capture_names.end(), "header:" + p.text);
+    }
     if (it == route.capture_names.end())
       return make_error(Errc::InvalidConfig,
                         "placeholder '{" + p.text + "}' is not captured by the path, query or header templates");

@@ -134,6 +134,19 @@ TEST_CASE("header captures are usable in the rewrite path, encoded", "[router][r
   });
 }
 
+TEST_CASE("a {header:code} capture is usable as {code} in the rewrite (Ocelot)", "[router][rewrite][header_template]") {
+  const Router r = build({Route("p").get("/products").header_template("Region", "{header:code}").rewrite(
+                              "/api.internal-{code}/products"),
+                          Route("both").get("/both/{code}").header_template("Region", "{header:code}").rewrite(
+                              "/{code}/{header:code}")});
+  check_targets(r, {
+      {"/products", "/api.internal-uk/products", {{"Region", "uk"}}},
+      {"/products", "/api.internal-PL/products", {{"region", "PL"}}},
+      // A path placeholder of the same name wins; the header one is still reachable by its full name.
+      {"/both/a", "/a/b", {{"Region", "b"}}},
+  });
+}
+
 TEST_CASE("a header or query capture that is a dot segment does not match", "[router][rewrite][security]") {
   const Router r = build({Route("h").path("/h/{rest}").header_template("X-Tenant", "{header:t}").rewrite("/{header:t}/{rest}"),
                           Route("q").path("/q?t={t}").rewrite("/{t}/x")});
