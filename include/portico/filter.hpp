@@ -63,6 +63,9 @@ class Exchange {
   const std::vector<std::pair<std::string, std::string>>& params() const noexcept { return params_; }
   /// The request id (from the configured request-id header, or generated).
   std::string_view request_id() const noexcept { return request_id_; }
+  /// Replaces the request id (a request-id filter that reads its own header); later log lines,
+  /// forwarding headers and error bodies use the new one.
+  void set_request_id(std::string id) { request_id_ = std::move(id); }
   /// The client's address: the TCP peer, or the forwarded one when the peer is a trusted proxy.
   std::string_view client_address() const noexcept { return client_address_; }
   /// The engine failure being answered, when on_response sees a gateway-made error response.

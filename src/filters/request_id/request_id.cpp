@@ -1,0 +1,42 @@
+#include "portico/filters/request_id.hpp"
+
+#include "core/forwarding.hpp"
+#include "http/chars.hpp"
+
+namespace portico::filters {
+
+namespace {
+
+class RequestIdFilter final : public Filter {
+ public:
+  explicit RequestIdFilter(RequestIdConfig c) : c_(std::move(c)) {}
+  std::string_view name() const noexcept override { return "request_id"; }
+  Phase phase() const noexcept override { return Phase::Edge; }
+
+  FilterResult on_request(Exchange& ex) const override {
+    auto given = ex.request().headers.get(c_.header);
+    if (given && detail::is_acceptable_request_id(*given) && *given != ex.request_id())
+      ex.set_request_id(std::string(*given));
+    return FilterResult::next();
+  }
+  void on_upstream_request(Exchange& ex, Request& upstream) const override {
+    upstream.headers.set(c_.header, std::string(ex.request_id()));
+  }
+  void on_response(Exchange& ex, Response& response) const override {
+    if (c_.return_on_response && !ex.request_id().empty()) response.headers.set(c_.header, std::string(ex.request_id()));
+  }
+
+ private:
+  RequestIdConfig c_;
+};
+
+}  // namespace
+
+Result<FilterPtr> make_request_id(RequestIdConfig config) {
+  if (config.header.empty() || !detail::chars::all_of(config.header, detail::chars::kToken))
+    return make_error(Errc::InvalidConfig, "expected a header name (an HTTP token), got \"" + config.header + "\"",
+                      "header");
+  return FilterPtr(std::make_shared<RequestIdFilter>(std::move(config)));
+}
+
+}  // namespace portico::filters
