@@ -141,7 +141,8 @@ class Gateway {
   /// Stops accepting, finishes in-flight requests within the drain timeout, closes idle
   /// connections; returns when every loop has returned. Safe from any thread (not from a loop).
   void stop();
-  /// Asks for stop without waiting (safe from a signal-handling thread or a loop).
+  /// Asks for stop without waiting; from any thread, a loop's included, and remembered for loops
+  /// that start later. Not async-signal-safe: call it from a thread that took the signal (sigwait).
   void request_stop();
 
   /// Where blocking filters run (Filter::blocking()). Without one they run on the loop thread.
