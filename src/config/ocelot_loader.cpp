@@ -18,7 +18,10 @@
 #include "config/ocelot_values.hpp"
 #include "core/router.hpp"
 #include "core/text.hpp"
+#include "filters/header_transform/ocelot_section.hpp"
 #include "portico/config/ocelot.hpp"
+#include "portico/filters/header_transform.hpp"
+#include "portico/filters/request_id.hpp"
 
 namespace portico::config {
 
@@ -157,6 +160,7 @@ class Loader {
     if (auto v = g.string("RequestIdKey"); v && !v->empty()) {
       check_token(*v, g.path_of("RequestIdKey"), "a header name");
       options.request_id_header = *v;
+      global_request_id_key_ = *v;
     }
     if (auto v = g.string("DownstreamScheme"); v && !v->empty())
       default_scheme_ = scheme(*v, g.path_of("DownstreamScheme"));
@@ -459,14 +463,8 @@ class Loader {
   }
 
   void header_transforms(JsonObject& o, StringPairs& upstream, StringPairs& downstream) {
-    if (auto m = o.string_map("UpstreamHeaderTransform")) {
-      upstream = std::move(*m);
-      warn(o.path_of("UpstreamHeaderTransform"), "header transformation is not implemented yet; the key is ignored");
-    }
-    if (auto m = o.string_map("DownstreamHeaderTransform")) {
-      downstream = std::move(*m);
-      warn(o.path_of("DownstreamHeaderTransform"), "header transformation is not implemented yet; the key is ignored");
-    }
+    if (auto m = o.string_map("UpstreamHeaderTransform")) upstream = std::move(*m);
+    if (auto m = o.string_map("DownstreamHeaderTransform")) downstream = std::move(*m);
   }
 
   void http_version(JsonObject& o, std::string& version, std::string& policy) {
@@ -581,6 +579,7 @@ class Loader {
       }
     }
 
+    builtin_filters(r, extras, route);
     r.finish();
 
     route_index_.emplace(id, facts_.size());
@@ -720,10 +719,41 @@ class Loader {
     if (auto v = r.string("RequestIdKey"); v && !v->empty()) {
       check_token(*v, r.path_of("RequestIdKey"), "a header name");
       x.request_id_key = *v;
-      const auto& gateway_header = out_.config.server_options().request_id_header;
-      if (!iequals(*v, gateway_header))
-        warn(r.path_of("RequestIdKey"), "per-route request id headers are not supported; the gateway's " +
-                                            json_quote(gateway_header) + " (GlobalConfiguration.RequestIdKey) is used");
+    }
+  }
+
+  // The built-in filters a route's keys (merged with GlobalConfiguration's, the route's winning) ask for.
+  void builtin_filters(JsonObject& r, const OcelotRouteExtras& x, Route& route) {
+    const auto& g = out_.global;
+    auto merged = [&](const StringPairs& global, const StringPairs& own, std::string_view key, bool response_side,
+                      std::vector<filters::HeaderEdit>& edits) {
+      StringPairs inherited;
+      for (const auto& kv : global) {
+        bool overridden = false;
+        for (const auto& mine : own) overridden = overridden || iequals(mine.first, kv.first);
+        if (!overridden) inherited.push_back(kv);
+      }
+      auto check = [](Result<void> ok) {
+        if (!ok) fail(ok.error().code, ok.error().where, ok.error().message);
+      };
+      check(filters::ocelot::header_edits(inherited, response_side, "GlobalConfiguration." + std::string(key), edits));
+      check(filters::ocelot::header_edits(own, response_side, r.path_of(key), edits));
+    };
+    filters::HeaderTransformConfig headers;
+    headers.base_url = out_.base_url;
+    merged(g.upstream_header_transform, x.upstream_header_transform, "UpstreamHeaderTransform", false, headers.request);
+    merged(g.downstream_header_transform, x.downstream_header_transform, "DownstreamHeaderTransform", true,
+           headers.response);
+    if (!headers.request.empty() || !headers.response.empty()) {
+      auto made = filters::make_header_transform(std::move(headers));
+      if (!made) fail(made.error().code, r.path_of("UpstreamHeaderTransform"), made.error().message);
+      route.filter(std::move(*made));
+    }
+    const std::string& id_key = !x.request_id_key.empty() ? x.request_id_key : global_request_id_key_;
+    if (!id_key.empty()) {
+      auto made = filters::make_request_id({.header = id_key});
+      if (!made) fail(made.error().code, r.path_of("RequestIdKey"), made.error().message);
+      route.filter(std::move(*made));
     }
   }
 
@@ -895,6 +925,7 @@ class Loader {
   std::string default_scheme_ = "http";
   std::optional<LoadBalancerSpec> default_lb_;
   std::optional<std::chrono::milliseconds> global_timeout_;
+  std::string global_request_id_key_;  // GlobalConfiguration.RequestIdKey as given ("" if absent)
 };
 
 }  // namespace

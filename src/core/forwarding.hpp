@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/cidr.hpp"
+#include "core/request_id.hpp"
 #include "portico/error.hpp"
 #include "portico/http.hpp"
 
@@ -37,11 +38,5 @@ Result<Headers> build_upstream_headers(Headers& source, bool consume, const Requ
 /// Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade, Transfer-Encoding) in one pass, and not at
 /// all when none is present. Content-Length is kept (the engine decides framing).
 void clean_upstream_response(Headers& headers);
-
-/// A new random request id (16 lower-case hex digits).
-std::string generate_request_id();
-
-/// True if a client-sent request id is acceptable to keep (1..128 visible ASCII characters).
-bool is_acceptable_request_id(std::string_view id) noexcept;
 
 }  // namespace portico::detail

@@ -179,14 +179,30 @@ TEST_CASE("QoSOptions: classic and new names fold; breaker settings are warned",
   CHECK(e.message == "expected a number 0..1, got 1.5");
 }
 
-TEST_CASE("header transforms are typed and warned", "[config][ocelot]") {
+TEST_CASE("header transforms load into a header-transform filter on the route", "[config][ocelot]") {
   auto c = load_ok(one_route(R"("UpstreamHeaderTransform": {"X-Forwarded-For": "{RemoteIpAddress}"},
                                 "DownstreamHeaderTransform": {"Location": "{DownstreamBaseUrl}, {BaseUrl}"})"));
-  CHECK(warning_paths(c) ==
-        std::vector<std::string>{"Routes[0].UpstreamHeaderTransform", "Routes[0].DownstreamHeaderTransform"});
+  CHECK(c.warnings.empty());
   CHECK(c.route_extras[0].upstream_header_transform == config::StringPairs{{"X-Forwarded-For", "{RemoteIpAddress}"}});
   CHECK(c.route_extras[0].downstream_header_transform ==
         config::StringPairs{{"Location", "{DownstreamBaseUrl}, {BaseUrl}"}});
+  REQUIRE(c.config.routes()[0].filters().size() == 1);
+  CHECK(c.config.routes()[0].filters()[0]->name() == "header_transform");
+  CHECK(c.config.routes()[0].filters()[0]->phase() == Phase::Transform);
+
+  auto e = load_error(one_route(R"("UpstreamHeaderTransform": {"X-A": "{RemoteIpAddress"})"));
+  CHECK(e.where == "Routes[0].UpstreamHeaderTransform.X-A");
+  e = load_error(one_route(R"("DownstreamHeaderTransform": {"Bad Name": "x"})"));
+  CHECK(e.where == "Routes[0].DownstreamHeaderTransform.Bad Name");
+  e = load_error(one_route(R"("DownstreamHeaderTransform": {"X-A": ", nothing to find"})"));
+  CHECK(e.where == "Routes[0].DownstreamHeaderTransform.X-A");
+  e = load_error(one_route({}, R"("GlobalConfiguration": {"UpstreamHeaderTransform": {"X-A": "{x"}})"));
+  CHECK(e.where == "GlobalConfiguration.UpstreamHeaderTransform.X-A");
+}
+
+TEST_CASE("no header-transform filter without transforms", "[config][ocelot]") {
+  auto c = load_ok(one_route(R"("UpstreamHeaderTransform": {}, "DownstreamHeaderTransform": {})"));
+  CHECK(c.config.routes()[0].filters().empty());
 }
 
 TEST_CASE("HttpHandlerOptions: Portico's own behaviour is silent, the rest is warned", "[config][ocelot]") {
@@ -227,16 +243,20 @@ TEST_CASE("DownstreamHttpVersion: 1.1 is silent, others warned, nonsense refused
   CHECK(e.where == "Routes[0].DownstreamHttpVersionPolicy");
 }
 
-TEST_CASE("a route RequestIdKey other than the gateway's is warned", "[config][ocelot]") {
-  auto same = load_ok(one_route(R"("RequestIdKey": "x-request-id")"));
-  CHECK(same.warnings.empty());
+TEST_CASE("RequestIdKey, global or the route's, loads a request-id filter", "[config][ocelot]") {
+  auto none = load_ok(one_route());
+  CHECK(none.config.routes()[0].filters().empty());
   auto c = load_ok(one_route(R"("RequestIdKey": "OcRequestId")"));
-  CHECK(warning_paths(c) == std::vector<std::string>{"Routes[0].RequestIdKey"});
-  CHECK_THAT(c.warnings[0].message, Catch::Contains("\"X-Request-Id\""));
+  CHECK(c.warnings.empty());
   CHECK(c.route_extras[0].request_id_key == "OcRequestId");
-  auto g = load_ok(
-      one_route(R"("RequestIdKey": "OcRequestId")", R"("GlobalConfiguration": {"RequestIdKey": "OcRequestId"})"));
+  REQUIRE(c.config.routes()[0].filters().size() == 1);
+  CHECK(c.config.routes()[0].filters()[0]->name() == "request_id");
+  auto g = load_ok(one_route({}, R"("GlobalConfiguration": {"RequestIdKey": "OcRequestId"})"));
   CHECK(g.warnings.empty());
+  CHECK(g.config.server_options().request_id_header == "OcRequestId");
+  REQUIRE(g.config.routes()[0].filters().size() == 1);
+  auto e = load_error(one_route(R"("RequestIdKey": "Bad Key")"));
+  CHECK(e.where == "Routes[0].RequestIdKey");
 }
 
 TEST_CASE("Metadata is kept and ServiceNamespace warned", "[config][ocelot]") {
@@ -262,7 +282,6 @@ TEST_CASE("warnings of one route come in a fixed order with exact paths", "[conf
                                 "Routes[1].QoSOptions",
                                 "Routes[1].AuthenticationOptions",
                                 "Routes[1].FileCacheOptions",
-                                "Routes[1].UpstreamHeaderTransform",
                                 "Routes[1].Unknown",
                             });
 }
@@ -342,7 +361,6 @@ TEST_CASE("global QoS, cache, service discovery, metadata options and transforms
                                 "GlobalConfiguration.CacheOptions",
                                 "GlobalConfiguration.ServiceDiscoveryProvider",
                                 "GlobalConfiguration.MetadataOptions",
-                                "GlobalConfiguration.UpstreamHeaderTransform",
                                 "GlobalConfiguration.DownstreamHttpVersion",
                             });
   CHECK(c.global.qos_options->minimum_throughput == 3);

@@ -74,8 +74,6 @@ TEST_CASE("fixture: classic ReRoutes file", "[config][ocelot][fixture]") {
                                 "ReRoutes[0].AuthenticationOptions",
                                 "ReRoutes[0].RateLimitOptions",
                                 "ReRoutes[0].FileCacheOptions",
-                                "ReRoutes[0].UpstreamHeaderTransform",
-                                "ReRoutes[0].DownstreamHeaderTransform",
                                 "ReRoutes[2].DangerousAcceptAnyServerCertificateValidator",
                                 "GlobalConfiguration.RateLimitOptions",
                                 "Aggregates[0]",
@@ -178,9 +176,10 @@ TEST_CASE("fixture: every routing field", "[config][ocelot][fixture]") {
   CHECK(a.rewrite_template() == "/accounts/{id}?v={header:apiversion}&expand={expand}&ver={version}");
   CHECK(a.downstream_method_override() == "POST");
   CHECK(a.total_timeout() == 45s);
-  REQUIRE(a.filters().size() == 2);
+  REQUIRE(a.filters().size() == 3);  // DelegatingHandlers in order, then the built-in request id
   CHECK(a.filters()[0] == audit);
   CHECK(a.filters()[1]->name() == "tenant");
+  CHECK(a.filters()[2]->name() == "request_id");
   CHECK(tenant_args == FilterArgs{{"owner", "accounts-team"}});
   const Upstream& au = upstream_of(a);
   CHECK(au.name() == "accounts");

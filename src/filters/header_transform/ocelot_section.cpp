@@ -1,45 +1,54 @@
 // Ocelot's UpstreamHeaderTransform / DownstreamHeaderTransform → HeaderTransformConfig.
 
+#include "filters/header_transform/ocelot_section.hpp"
 #include "filters/header_transform/template.hpp"
 #include "portico/filters/header_transform.hpp"
 
 namespace portico::filters {
 
-namespace {
+namespace ocelot {
 
-Result<void> read_side(const config::JsonNode& node, bool response_side, std::vector<HeaderEdit>& out) {
-  if (!node.present()) return {};
-  if (!node.is_object()) return make_error(Errc::InvalidConfig, "expected an object of header names to values, got " +
-                                                                    node.describe(), node.path());
-  for (auto& [name, child] : node.children()) {
-    if (!detail::is_header_name(name))
-      return make_error(Errc::InvalidConfig, "expected a header name (an HTTP token)", child.path());
-    auto value = child.as_string();
-    if (!value) return std::move(value).error();
+Result<void> header_edits(const std::vector<std::pair<std::string, std::string>>& pairs, bool response_side,
+                                 std::string_view where, std::vector<HeaderEdit>& out) {
+  for (const auto& [name, value] : pairs) {
+    const std::string path = where.empty() ? name : std::string(where) + "." + name;
+    if (!portico::detail::is_header_name(name))
+      return make_error(Errc::InvalidConfig, "expected a header name (an HTTP token)", path);
     HeaderEdit e;
     e.name = name;
-    if (value->empty()) {
+    if (value.empty()) {
       e.kind = HeaderEdit::Kind::Remove;
-    } else if (auto comma = value->find(','); comma != std::string::npos) {
+    } else if (auto comma = value.find(','); comma != std::string::npos) {
       // As Ocelot: Split(",") → [0] is the text to find, [1] (leading spaces trimmed) the replacement.
       e.kind = HeaderEdit::Kind::Replace;
-      e.find = value->substr(0, comma);
-      std::string_view rest = std::string_view(*value).substr(comma + 1);
+      e.find = value.substr(0, comma);
+      std::string_view rest = std::string_view(value).substr(comma + 1);
       rest = rest.substr(0, rest.find(','));
       while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
       e.replace = std::string(rest);
-      if (e.find.empty()) return make_error(Errc::InvalidConfig, "the text to find (before the comma) is empty", child.path());
+      if (e.find.empty()) return make_error(Errc::InvalidConfig, "the text to find (before the comma) is empty", path);
     } else {
       e.kind = response_side ? HeaderEdit::Kind::SetIfAbsent : HeaderEdit::Kind::Set;
-      e.value = std::move(*value);
+      e.value = value;
     }
     for (const std::string* text : {&e.value, &e.find, &e.replace}) {
-      auto t = detail::HeaderTemplate::parse(*text);
-      if (!t) return make_error(Errc::InvalidConfig, t.error().message, child.path());
+      auto t = portico::detail::HeaderTemplate::parse(*text);
+      if (!t) return make_error(Errc::InvalidConfig, t.error().message, path);
     }
     out.push_back(std::move(e));
   }
   return {};
+}
+
+}  // namespace ocelot
+
+namespace {
+
+Result<void> read_side(const config::JsonNode& node, bool response_side, std::vector<HeaderEdit>& out) {
+  if (!node.present()) return {};
+  auto pairs = node.as_string_pairs();
+  if (!pairs) return std::move(pairs).error();
+  return ocelot::header_edits(*pairs, response_side, node.path(), out);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "portico/filters/request_id.hpp"
 
-#include "core/forwarding.hpp"
+#include "core/request_id.hpp"
 #include "http/chars.hpp"
 
 namespace portico::filters {
