@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "portico/config/json.hpp"
 #include "portico/error.hpp"
 #include "portico/http.hpp"
 #include "portico/upstream.hpp"
@@ -196,10 +197,10 @@ FilterPtr response_filter(std::string name, std::function<void(Exchange&, Respon
 FilterPtr make_filter(std::string name, std::function<FilterResult(Exchange&)> on_request,
                       std::function<void(Exchange&, Response&)> on_response, LambdaFilterOptions options = {});
 
-/// Arguments a config passes to a named filter factory.
-using FilterArgs = std::map<std::string, std::string, std::less<>>;
-/// Makes a filter from its arguments; validates them (config → factory → instance).
-using FilterFactory = std::function<Result<FilterPtr>(const FilterArgs& args)>;
+/// Makes a filter from its configuration node (config → factory → instance): reads and validates it
+/// once, returns one immutable instance, errors carrying the node's JSON paths. The node may be
+/// absent (no settings given). From ocelot.json's `DelegatingHandlers` it is the route's `Metadata`.
+using FilterFactory = std::function<Result<FilterPtr>(const config::JsonNode& config)>;
 
 /// Named filter factories, registered explicitly by the host; ocelot.json refers to them by name
 /// (`DelegatingHandlers`). Not thread-safe to modify; read-only while configs load.
@@ -211,7 +212,7 @@ class FilterRegistry {
   FilterRegistry& add(std::string name, FilterPtr instance);
   bool contains(std::string_view name) const;
   /// Makes the filter named `name`; Errc::InvalidConfig if unknown or the factory refuses.
-  Result<FilterPtr> create(std::string_view name, const FilterArgs& args = {}) const;
+  Result<FilterPtr> create(std::string_view name, const config::JsonNode& config = {}) const;
   std::vector<std::string> names() const;
 
  private:

@@ -16,6 +16,7 @@
 #include "config/json_reader.hpp"
 #include "config/json_relaxed.hpp"
 #include "config/ocelot_values.hpp"
+#include "core/json_tree.hpp"
 #include "core/router.hpp"
 #include "core/text.hpp"
 #include "filters/header_transform/ocelot_section.hpp"
@@ -566,15 +567,19 @@ class Loader {
     if (!built) fail(built.error().code, router_where(built.error().where, rp, id), built.error().message);
 
     // Filters last, so no factory runs for a route that is refused.
-    // Metadata first: the DelegatingHandlers factories receive it as FilterArgs.
+    // Metadata first: the DelegatingHandlers factories receive it as their config node.
+    const bool has_metadata = r.has("Metadata");
     if (auto m = r.string_map("Metadata")) extras.metadata = std::move(*m);
     if (auto handlers = r.strings("DelegatingHandlers")) {
-      FilterArgs args;
-      for (const auto& [k, v] : extras.metadata) args[k] = v;
+      auto metadata = detail::string_object_document(extras.metadata);
+      const auto node = has_metadata ? metadata.root(r.path_of("Metadata")) : config::JsonNode();
       for (std::size_t k = 0; k < handlers->size(); ++k) {
-        auto made = filters_.create((*handlers)[k], args);
-        auto where = detail::index_path(r.path_of("DelegatingHandlers"), k);
-        if (!made) fail(made.error().code, where, made.error().message);
+        auto made = filters_.create((*handlers)[k], node);
+        if (!made) {
+          auto where = made.error().where.empty() ? detail::index_path(r.path_of("DelegatingHandlers"), k)
+                                                  : made.error().where;
+          fail(made.error().code, where, made.error().message);
+        }
         route.filter(std::move(*made));
       }
     }

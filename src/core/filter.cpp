@@ -92,7 +92,7 @@ FilterRegistry& FilterRegistry::add(std::string name, FilterFactory factory) {
 }
 
 FilterRegistry& FilterRegistry::add(std::string name, FilterPtr instance) {
-  factories_[std::move(name)] = [instance = std::move(instance)](const FilterArgs&) -> Result<FilterPtr> {
+  factories_[std::move(name)] = [instance = std::move(instance)](const config::JsonNode&) -> Result<FilterPtr> {
     return instance;
   };
   return *this;
@@ -100,12 +100,12 @@ FilterRegistry& FilterRegistry::add(std::string name, FilterPtr instance) {
 
 bool FilterRegistry::contains(std::string_view name) const { return factories_.find(name) != factories_.end(); }
 
-Result<FilterPtr> FilterRegistry::create(std::string_view name, const FilterArgs& args) const {
+Result<FilterPtr> FilterRegistry::create(std::string_view name, const config::JsonNode& config) const {
   auto it = factories_.find(name);
   if (it == factories_.end())
     return make_error(Errc::InvalidConfig, "no filter named '" + std::string(name) + "' is registered");
   try {
-    auto made = it->second(args);
+    auto made = it->second(config);
     if (made && !*made)
       return make_error(Errc::InvalidConfig, "filter factory '" + std::string(name) + "' returned no filter");
     return made;

@@ -59,3 +59,20 @@ struct JsonDocumentAccess {
 };
 
 }  // namespace portico::config
+
+namespace portico::detail {
+
+/// A document holding one object of strings (a section a loader has read already, handed on as a node).
+inline config::JsonDocument string_object_document(const std::vector<std::pair<std::string, std::string>>& members) {
+  auto tree = std::make_shared<JsonValue>();
+  tree->kind = config::JsonNode::Kind::Object;
+  for (const auto& [k, v] : members) {
+    auto& m = tree->members.emplace_back();
+    m.key = k;
+    m.value.kind = config::JsonNode::Kind::String;
+    m.value.text = v;
+  }
+  return config::JsonDocumentAccess::make(std::move(tree));
+}
+
+}  // namespace portico::detail

@@ -449,7 +449,7 @@ TEST_CASE("non-empty DynamicRoutes are warned as not served", "[config][ocelot]"
 TEST_CASE("no DelegatingHandlers factory runs for a refused route", "[config][ocelot][refuse]") {
   FilterRegistry registry;
   int made = 0;
-  registry.add("Counting", [&made](const FilterArgs&) -> Result<FilterPtr> {
+  registry.add("Counting", [&made](const config::JsonNode&) -> Result<FilterPtr> {
     ++made;
     return request_filter("counting", [](Exchange&) { return FilterResult::next(); });
   });

@@ -155,9 +155,11 @@ TEST_CASE("fixture: every routing field", "[config][ocelot][fixture]") {
   FilterRegistry registry;
   auto audit = request_filter("audit", [](Exchange&) { return FilterResult::next(); });
   registry.add("AuditHandler", audit);
-  FilterArgs tenant_args;
-  registry.add("TenantHeaderHandler", [&](const FilterArgs& args) -> Result<FilterPtr> {
-    tenant_args = args;
+  std::vector<std::pair<std::string, std::string>> tenant_args;
+  registry.add("TenantHeaderHandler", [&](const config::JsonNode& metadata) -> Result<FilterPtr> {
+    auto args = metadata.as_string_pairs();
+    if (!args) return args.error();
+    tenant_args = *args;
     return request_filter("tenant", [](Exchange&) { return FilterResult::next(); });
   });
   auto c = load_fixture("all_fields.json", registry);
@@ -180,7 +182,7 @@ TEST_CASE("fixture: every routing field", "[config][ocelot][fixture]") {
   CHECK(a.filters()[0] == audit);
   CHECK(a.filters()[1]->name() == "tenant");
   CHECK(a.filters()[2]->name() == "request_id");
-  CHECK(tenant_args == FilterArgs{{"owner", "accounts-team"}});
+  CHECK(tenant_args == std::vector<std::pair<std::string, std::string>>{{"owner", "accounts-team"}});
   const Upstream& au = upstream_of(a);
   CHECK(au.name() == "accounts");
   CHECK(au.default_scheme() == "https");  // wss

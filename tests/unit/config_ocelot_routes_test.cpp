@@ -532,10 +532,12 @@ TEST_CASE("GlobalConfiguration.LoadBalancerOptions is the default for routes", "
 TEST_CASE("DelegatingHandlers resolve through the FilterRegistry, in order", "[config][ocelot]") {
   FilterRegistry registry;
   auto audit = request_filter("audit", [](Exchange&) { return FilterResult::next(); });
-  FilterArgs seen;
+  std::string seen;
   registry.add("AuditHandler", audit);
-  registry.add("TenantHandler", [&seen](const FilterArgs& args) -> Result<FilterPtr> {
-    seen = args;
+  registry.add("TenantHandler", [&seen](const config::JsonNode& metadata) -> Result<FilterPtr> {
+    auto tenant = metadata["tenant"].as_string();
+    if (!tenant) return tenant.error();
+    seen = *tenant + " at " + metadata["tenant"].path();
     return request_filter("tenant", [](Exchange&) { return FilterResult::next(); });
   });
   auto c =
@@ -545,7 +547,7 @@ TEST_CASE("DelegatingHandlers resolve through the FilterRegistry, in order", "[c
   REQUIRE(filters.size() == 2);
   CHECK(filters[0]->name() == "tenant");
   CHECK(filters[1] == audit);
-  CHECK(seen == FilterArgs{{"tenant", "acme"}});
+  CHECK(seen == "acme at Routes[0].Metadata.tenant");
   CHECK(c.warnings.empty());
 }
 
@@ -563,13 +565,17 @@ TEST_CASE("an unknown DelegatingHandler is an error at its index", "[config][oce
 
 TEST_CASE("a DelegatingHandler factory's refusal is reported at its index", "[config][ocelot]") {
   FilterRegistry registry;
-  registry.add("Strict", [](const FilterArgs& args) -> Result<FilterPtr> {
-    if (!args.count("limit")) return make_error(Errc::InvalidConfig, "needs Metadata.limit");
+  registry.add("Strict", [](const config::JsonNode& metadata) -> Result<FilterPtr> {
+    if (!metadata["limit"].present()) return make_error(Errc::InvalidConfig, "needs Metadata.limit");
+    if (auto v = metadata["limit"].as_integer(1, 100); !v) return v.error();
     return request_filter("strict", [](Exchange&) { return FilterResult::next(); });
   });
   auto e = load_error(one_route(R"("DelegatingHandlers": ["Strict"])"), registry);
   CHECK(e.where == "Routes[0].DelegatingHandlers[0]");
   CHECK(e.message == "needs Metadata.limit");
+  e = load_error(one_route(R"("DelegatingHandlers": ["Strict"], "Metadata": {"limit": "lots"})"), registry);
+  CHECK(e.where == "Routes[0].Metadata.limit");  // the factory's own path wins
+  CHECK(e.message == "expected an integer 1..100, got \"lots\"");
 }
 
 // ---- DangerousAcceptAnyServerCertificateValidator and Timeout -------------------------------------------------

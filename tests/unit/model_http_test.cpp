@@ -112,7 +112,7 @@ TEST_CASE("route and upstream builders chain and record what was asked", "[model
 TEST_CASE("filter registry makes named filters and refuses unknown names", "[model][filter]") {
   FilterRegistry reg;
   reg.add("Tagger", response_filter("tagger", [](Exchange&, Response& r) { r.headers.add("X-Tag", "1"); }));
-  reg.add("Bad", [](const FilterArgs&) -> Result<FilterPtr> { throw std::runtime_error("boom"); });
+  reg.add("Bad", [](const config::JsonNode&) -> Result<FilterPtr> { throw std::runtime_error("boom"); });
   auto f = reg.create("Tagger");
   REQUIRE(f);
   CHECK((*f)->name() == "tagger");

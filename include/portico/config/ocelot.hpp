@@ -139,7 +139,7 @@ struct OcelotRouteExtras {
   std::string downstream_http_version;
   std::string downstream_http_version_policy;
   std::string request_id_key;
-  StringPairs metadata;  ///< also given to the route's DelegatingHandlers factories as FilterArgs
+  StringPairs metadata;  ///< also given to the route's DelegatingHandlers factories as their config node
 };
 
 /// GlobalConfiguration keys that later features implement, parsed and type-checked now.
