@@ -11,6 +11,7 @@ std::string_view to_string(Errc code) noexcept {
     case Errc::NoRoute: return "no_route";
     case Errc::BadRequest: return "bad_request";
     case Errc::BodyTooLarge: return "body_too_large";
+    case Errc::RequestTimeout: return "request_timeout";
     case Errc::NoHealthyEndpoint: return "no_healthy_endpoint";
     case Errc::Overloaded: return "overloaded";
     case Errc::ConnectFailed: return "connect_failed";
@@ -28,6 +29,7 @@ int status_for(Errc code) noexcept {
     case Errc::NoRoute: return 404;
     case Errc::BadRequest: return 400;
     case Errc::BodyTooLarge: return 413;
+    case Errc::RequestTimeout: return 408;
     case Errc::NoHealthyEndpoint:
     case Errc::Overloaded: return 503;
     case Errc::ConnectFailed:

@@ -5,6 +5,7 @@
 
 #include "core/completion.hpp"
 #include "core/forwarding.hpp"
+#include "core/text.hpp"
 
 namespace portico::detail {
 
@@ -17,6 +18,7 @@ std::string_view public_detail(Errc code) noexcept {
     case Errc::NoRoute: return "no route matches this request";
     case Errc::BadRequest: return "the request is invalid";
     case Errc::BodyTooLarge: return "the request body is larger than allowed";
+    case Errc::RequestTimeout: return "the request body stopped arriving";
     case Errc::NoHealthyEndpoint: return "no upstream endpoint is available";
     case Errc::Overloaded: return "the gateway is overloaded";
     case Errc::ConnectFailed: return "the upstream could not be reached";
@@ -26,6 +28,21 @@ std::string_view public_detail(Errc code) noexcept {
     case Errc::FilterThrew: return "a filter failed";
     default: return "internal error";
   }
+}
+
+/// A problem response made by Response::problem without a request id (a filter's answer) gets
+/// the exchange's id, so every problem the gateway sends can be found in its logs.
+void add_request_id(Response& r, std::string_view request_id) {
+  constexpr std::string_view kMade = "{\"type\":\"about:blank\",\"title\":\"";
+  if (request_id.empty() || r.body.size() < 2 || r.body.compare(0, kMade.size(), kMade) != 0 ||
+      r.body.compare(r.body.size() - 2, 2, "}\n") != 0 || r.body.find("\"request_id\":") != std::string::npos)
+    return;
+  auto type = r.headers.get("Content-Type");
+  if (!type || *type != "application/problem+json") return;
+  std::string member = ",\"request_id\":\"";
+  append_json_escaped(member, request_id);
+  member += '"';
+  r.body.insert(r.body.size() - 2, member);
 }
 
 }  // namespace
@@ -282,7 +299,7 @@ void Pipeline::upstream_done(Result<Response> result) {
   }
   Response res = std::move(*result);
   clean_upstream_response(res.headers);
-  finish(std::move(res));
+  finish(std::move(res), true);
 }
 
 void Pipeline::fail(Error error) {
@@ -308,7 +325,7 @@ Response Pipeline::error_response(const Error& error) {
   return Response::problem(status_for(error.code), public_detail(error.code), exchange_.request_id());
 }
 
-void Pipeline::finish(Response response) {
+void Pipeline::finish(Response response, bool from_upstream) {
   if (delivered_) return;
   delivered_ = true;
   waiting_token_ = 0;
@@ -327,6 +344,7 @@ void Pipeline::finish(Response response) {
       }
     }
   }
+  if (!from_upstream) add_request_id(response, exchange_.request_id());
   shared_->requests_served.fetch_add(1, std::memory_order_relaxed);
   deliver(std::move(response));
 }

@@ -104,7 +104,7 @@ awaitable<void> Loop::accept_loop(tcp::acceptor& acceptor, std::size_t listener_
   auto tls = gw_.listeners()[listener_index].tls;
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
-    if (draining_) co_return;
+    if (draining_ || gw_.stopping()) co_return;  // a stop shut the listening socket down
     if (ec) {
       if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
       // EMFILE and friends: back off briefly instead of spinning.
