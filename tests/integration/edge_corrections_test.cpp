@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -248,6 +249,25 @@ TEST_CASE("small request bodies are validated before the upstream sees the reque
     CHECK(up.connections() == 1);
     CHECK(up.received().empty());
   }
+}
+
+TEST_CASE("a large chunked body streams: the checked first part, then the rest", "[integration][edge][framing]") {
+  ScriptedUpstream up([](const Received& r) {
+    return ScriptedUpstream::ok(r.header("Transfer-Encoding") + "|" +
+                                std::to_string(std::count(r.body.begin(), r.body.end(), 'z')));
+  });
+  GatewayRunner gw(catch_all_config(up.port()));
+  RawClient c(gw.port());
+  const std::string big(50000, 'z');
+  const std::string chunk = "c350\r\n" + big + "\r\n";  // 0xc350 = 50000
+  c.send("POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + chunk);
+  c.send(chunk + "0\r\n\r\n");
+  auto res = c.read_response();
+  CHECK(status_of(res) == 200);
+  CHECK(body_of(res) == "chunked|150000");
+  REQUIRE(up.wait_for_requests(1));
+  CHECK(up.received().at(0).body.size() > 150000);
+  CHECK(up.received().at(0).body.ends_with("\r\n0\r\n\r\n"));
 }
 
 TEST_CASE("a framing error in a large streamed body aborts the upstream request", "[integration][edge][framing]") {
