@@ -263,7 +263,19 @@ bool discard_buffered_body(ClientConnection& conn) {
   }
 }
 
-std::string_view head_error_text(int status);
+std::string_view head_error_text(int status) {
+  switch (status) {
+    case 414: return "the request line is too long";
+    case 431: return "the request header fields are too large";
+    case 405: return "this method is not allowed";
+    case 501: return "this transfer coding or method form is not implemented";
+    case 505: return "this HTTP version is not supported";
+    case 417: return "this expectation cannot be met";
+    case 408: return "the request took too long to arrive";
+    case 413: return "the request body is larger than allowed";
+    default: return "the request is malformed";
+  }
+}
 
 /// Answers a request the edge refuses (its own problem response with a request id, counted and
 /// logged by note_rejection); the caller closes the connection after it. `request_id` empty: the
@@ -285,20 +297,6 @@ std::string request_id_of(const Request& req, const ServerOptions& opts) {
     if (auto given = req.headers.get(opts.request_id_header); given && detail::is_acceptable_request_id(*given))
       return std::string(*given);
   return detail::generate_request_id();
-}
-
-std::string_view head_error_text(int status) {
-  switch (status) {
-    case 414: return "the request line is too long";
-    case 431: return "the request header fields are too large";
-    case 405: return "this method is not allowed";
-    case 501: return "this transfer coding or method form is not implemented";
-    case 505: return "this HTTP version is not supported";
-    case 417: return "this expectation cannot be met";
-    case 408: return "the request took too long to arrive";
-    case 413: return "the request body is larger than allowed";
-    default: return "the request is malformed";
-  }
 }
 
 }  // namespace

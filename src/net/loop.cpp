@@ -104,9 +104,10 @@ awaitable<void> Loop::accept_loop(tcp::acceptor& acceptor, std::size_t listener_
   auto tls = gw_.listeners()[listener_index].tls;
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
-    if (draining_ || gw_.stopping()) co_return;  // a stop shut the listening socket down
+    if (draining_) co_return;
     if (ec) {
-      if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
+      // A stop shuts the listening socket down (accept then fails until the drain closes this acceptor).
+      if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor || gw_.stopping()) co_return;
       // EMFILE and friends: back off briefly instead of spinning.
       asio::steady_timer t(io_);
       t.expires_after(std::chrono::milliseconds(20));
