@@ -133,6 +133,10 @@ awaitable<void> Loop::sweep_loop() {
     const auto now = std::chrono::steady_clock::now();
     pool_.sweep(now);
     close_parked(now - snapshot()->options.keep_alive_idle_timeout);
+    const auto& opts = snapshot()->options;
+    if (std::uint64_t suppressed = 0; gw_.reject_log.summary(now, opts.rejected_log_per_second, suppressed))
+      gw_.shared->log(opts.rejected_log_level,
+                      std::to_string(suppressed) + " rejection log lines suppressed (rejected_log_per_second)");
   }
 }
 

@@ -3,6 +3,7 @@
 // a flood of bad requests cannot fill the log. Shared by every loop of a gateway (a mutex: it is
 // taken only on the rejection path). Time is passed in, so tests drive it with their own clock.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -17,9 +18,20 @@ class RejectLogLimiter {
   /// burst of as many). When true, `suppressed` is the number of lines refused since the last
   /// admitted one (the caller reports it with the line), and the count restarts.
   bool admit(Clock::time_point now, std::size_t per_second, std::uint64_t& suppressed) {
+    return take(now, per_second, suppressed, false);
+  }
+
+  /// For a periodic sweep: true (with the count in `suppressed`) when lines were refused and a
+  /// summary line may be written now, so a flood that stopped is still reported.
+  bool summary(Clock::time_point now, std::size_t per_second, std::uint64_t& suppressed) {
+    return take(now, per_second, suppressed, true);
+  }
+
+ private:
+  bool take(Clock::time_point now, std::size_t per_second, std::uint64_t& suppressed, bool only_if_suppressed) {
     std::lock_guard lock(mu_);
     suppressed = 0;
-    if (per_second == 0) return false;
+    if (per_second == 0 || (only_if_suppressed && suppressed_ == 0)) return false;
     const double cap = static_cast<double>(per_second);
     if (!started_) {
       started_ = true;
@@ -29,7 +41,7 @@ class RejectLogLimiter {
     }
     last_ = std::max(last_, now);
     if (tokens_ < 1.0) {
-      ++suppressed_;
+      if (!only_if_suppressed) ++suppressed_;
       return false;
     }
     tokens_ -= 1.0;
@@ -38,7 +50,6 @@ class RejectLogLimiter {
     return true;
   }
 
- private:
   std::mutex mu_;
   bool started_ = false;
   double tokens_ = 0;

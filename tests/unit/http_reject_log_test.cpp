@@ -22,6 +22,11 @@ TEST_CASE("rejection log lines: a burst of per_second, then suppressed with a co
   // A long pause refills to the burst size, not beyond.
   for (int i = 0; i < 5; ++i) CHECK(limiter.admit(t0 + 60s, 5, suppressed));
   CHECK_FALSE(limiter.admit(t0 + 60s, 5, suppressed));
+  // The sweep's summary: only when lines were refused and a token is back.
+  CHECK_FALSE(limiter.summary(t0 + 60s, 5, suppressed));  // refused one, but no token yet
+  CHECK(limiter.summary(t0 + 61s, 5, suppressed));
+  CHECK(suppressed == 1);
+  CHECK_FALSE(limiter.summary(t0 + 62s, 5, suppressed));  // nothing refused since
   // 0 lines per second: nothing is logged.
   RejectLogLimiter off;
   CHECK_FALSE(off.admit(t0, 0, suppressed));
