@@ -18,6 +18,7 @@ enum class Errc {
   NoRoute,            ///< no route matched (404)
   BadRequest,         ///< the client sent something invalid (400)
   BodyTooLarge,       ///< request body over the limit (413)
+  RequestTimeout,     ///< the client's request body stopped arriving (408)
   NoHealthyEndpoint,  ///< the upstream has no endpoint to send to (503)
   Overloaded,         ///< a concurrency cap was hit (503)
   ConnectFailed,      ///< upstream refused or unreachable (502)

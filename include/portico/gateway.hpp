@@ -30,13 +30,28 @@ enum class EncodedSlashes {
   Keep,    ///< keep them encoded: not a segment separator for routing, forwarded as `%2F`
 };
 
+/// What to do with a request header field whose name contains `_` (`X_Forwarded_For`): a backend
+/// that folds `_` to `-` would read it as another field (`Transfer_Encoding`, spoofed identities).
+enum class UnderscoreHeaders {
+  Drop,    ///< remove the field before filters and the upstream see it (default, as nginx)
+  Reject,  ///< answer 400 and close
+  Pass,    ///< keep and forward it
+};
+
+/// Severity of a log line.
+enum class LogLevel { Debug, Info, Warn, Error };
+
 /// Limits and timeouts of the engine, each with a documented default. The same names (in
 /// PascalCase) are read from ocelot.json's `GlobalConfiguration.ServerOptions`.
 struct ServerOptions {
   std::size_t max_request_line_bytes = 8192;        ///< longer: 414
   std::size_t max_header_bytes = 65536;             ///< whole head; larger: 431
   std::size_t max_header_count = 100;               ///< more fields: 431
+  std::size_t max_header_line_bytes = 8192;         ///< one field line (name, ':', value); longer: 431
   std::uint64_t max_body_bytes = 10 * 1024 * 1024;  ///< larger: 413
+  /// Request bodies up to this size are read and validated before the upstream request starts;
+  /// larger ones stream. 0: always stream.
+  std::size_t request_buffer_bytes = 65536;
   std::chrono::milliseconds request_head_timeout{10000};    ///< to receive a whole head (slow clients): 408
   std::chrono::milliseconds request_body_timeout{30000};    ///< body inactivity: 408
   std::chrono::milliseconds keep_alive_idle_timeout{60000}; ///< idle between requests: closed
@@ -49,6 +64,10 @@ struct ServerOptions {
   std::size_t max_upstream_header_bytes = 65536;    ///< upstream response head cap: 502
   std::vector<std::string> trusted_proxies;         ///< CIDRs whose X-Forwarded-*/Forwarded are believed
   EncodedSlashes encoded_slashes = EncodedSlashes::Reject;
+  UnderscoreHeaders underscores_in_headers = UnderscoreHeaders::Drop;  ///< header names with `_`
+  bool allow_trace = false;                         ///< false: TRACE answers 405 (cross-site tracing)
+  LogLevel rejected_log_level = LogLevel::Info;     ///< level of the line logged per request the edge rejects
+  std::size_t rejected_log_per_second = 10;         ///< rejection lines per second (burst as many); 0: none
   std::string request_id_header = "X-Request-Id";   ///< kept if the client sent it, else generated; forwarded
   std::string via = "1.1 portico";                  ///< appended as a Via hop; empty: no Via
 };
@@ -67,8 +86,6 @@ struct ListenOptions {
   std::vector<TlsCertificate> tls;  ///< non-empty: terminate TLS (TLS 1.2+, ALPN http/1.1)
 };
 
-/// Severity of a log line.
-enum class LogLevel { Debug, Info, Warn, Error };
 /// Where log lines go; called from any loop thread. Default: Warn and Error to stderr.
 using LogSink = std::function<void(LogLevel level, std::string_view message)>;
 
@@ -150,8 +167,13 @@ class Gateway {
   /// Where log lines go.
   void set_log_sink(LogSink sink);
 
-  /// The number of requests answered since start (all loops), for tests and the admin API.
+  /// The number of requests answered by the pipeline since start (all loops), for tests and the
+  /// admin API. Requests the edge refuses before routing are counted by requests_rejected().
   std::uint64_t requests_served() const noexcept;
+  /// The number of requests the edge answered itself with a protocol error (malformed, oversized
+  /// or too slow head or body: 400, 405, 408, 413, 414, 417, 431, 501, 505), all loops. A body that
+  /// breaks while it streams upstream is counted here and in requests_served().
+  std::uint64_t requests_rejected() const noexcept;
 
  private:
   std::unique_ptr<detail::GatewayImpl> impl_;

@@ -211,6 +211,8 @@ class Loader {
     size("MaxRequestLineBytes", kMiB, o.max_request_line_bytes);
     size("MaxHeaderBytes", 16 * kMiB, o.max_header_bytes);
     size("MaxHeaderCount", 10000, o.max_header_count);
+    size("MaxHeaderLineBytes", 16 * kMiB, o.max_header_line_bytes);
+    if (auto v = s.integer("RequestBufferBytes", 0, 1024 * kMiB)) o.request_buffer_bytes = static_cast<std::size_t>(*v);
     size("MaxBodyBytes", 1024 * 1024 * kMiB, o.max_body_bytes);
     millis("RequestHeadTimeoutMs", o.request_head_timeout);
     millis("RequestBodyTimeoutMs", o.request_body_timeout);
@@ -242,6 +244,30 @@ class Loader {
       else
         fail(s.path_of("EncodedSlashes"), "expected \"Reject\" or \"Keep\", got " + json_quote(*v));
     }
+    if (auto v = s.string("UnderscoresInHeaders")) {
+      if (iequals(*v, "Drop"))
+        o.underscores_in_headers = UnderscoreHeaders::Drop;
+      else if (iequals(*v, "Reject"))
+        o.underscores_in_headers = UnderscoreHeaders::Reject;
+      else if (iequals(*v, "Pass"))
+        o.underscores_in_headers = UnderscoreHeaders::Pass;
+      else
+        fail(s.path_of("UnderscoresInHeaders"), "expected \"Drop\", \"Reject\" or \"Pass\", got " + json_quote(*v));
+    }
+    if (auto v = s.boolean("AllowTrace")) o.allow_trace = *v;
+    if (auto v = s.string("RejectedLogLevel")) {
+      if (iequals(*v, "Debug"))
+        o.rejected_log_level = LogLevel::Debug;
+      else if (iequals(*v, "Info"))
+        o.rejected_log_level = LogLevel::Info;
+      else if (iequals(*v, "Warn"))
+        o.rejected_log_level = LogLevel::Warn;
+      else if (iequals(*v, "Error"))
+        o.rejected_log_level = LogLevel::Error;
+      else
+        fail(s.path_of("RejectedLogLevel"), "expected \"Debug\", \"Info\", \"Warn\" or \"Error\", got " + json_quote(*v));
+    }
+    if (auto v = s.integer("RejectedLogPerSecond", 0, 1000000)) o.rejected_log_per_second = static_cast<std::size_t>(*v);
     if (auto v = s.string("Via")) {
       for (char c : *v)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)

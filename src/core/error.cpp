@@ -11,6 +11,7 @@ std::string_view to_string(Errc code) noexcept {
     case Errc::NoRoute: return "no_route";
     case Errc::BadRequest: return "bad_request";
     case Errc::BodyTooLarge: return "body_too_large";
+    case Errc::RequestTimeout: return "request_timeout";
     case Errc::NoHealthyEndpoint: return "no_healthy_endpoint";
     case Errc::Overloaded: return "overloaded";
     case Errc::ConnectFailed: return "connect_failed";
@@ -28,6 +29,7 @@ int status_for(Errc code) noexcept {
     case Errc::NoRoute: return 404;
     case Errc::BadRequest: return 400;
     case Errc::BodyTooLarge: return 413;
+    case Errc::RequestTimeout: return 408;
     case Errc::NoHealthyEndpoint:
     case Errc::Overloaded: return 503;
     case Errc::ConnectFailed:
@@ -49,6 +51,7 @@ std::string_view public_detail(Errc code) noexcept {
     case Errc::NoRoute: return "no route matches this request";
     case Errc::BadRequest: return "the request is invalid";
     case Errc::BodyTooLarge: return "the request body is larger than allowed";
+    case Errc::RequestTimeout: return "the request body stopped arriving";
     case Errc::NoHealthyEndpoint: return "no upstream endpoint is available";
     case Errc::Overloaded: return "the gateway is overloaded";
     case Errc::ConnectFailed: return "the upstream could not be reached";

@@ -167,5 +167,8 @@ void Gateway::set_log_sink(LogSink sink) { impl_->shared->set_log_sink(std::move
 std::uint64_t Gateway::requests_served() const noexcept {
   return impl_->shared->requests_served.load(std::memory_order_relaxed);
 }
+std::uint64_t Gateway::requests_rejected() const noexcept {
+  return impl_->shared->requests_rejected.load(std::memory_order_relaxed);
+}
 
 }  // namespace portico

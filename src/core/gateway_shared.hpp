@@ -30,6 +30,7 @@ class GatewayShared {
   void log(LogLevel level, std::string_view message) const;
 
   std::atomic<std::uint64_t> requests_served{0};
+  std::atomic<std::uint64_t> requests_rejected{0};  // answered by the edge itself (protocol errors)
 
  private:
   mutable std::mutex mu_;

@@ -5,8 +5,28 @@
 
 #include "core/completion.hpp"
 #include "core/forwarding.hpp"
+#include "core/text.hpp"
 
 namespace portico::detail {
+
+namespace {
+
+/// A problem response made by Response::problem without a request id (a filter's answer) gets
+/// the exchange's id, so every problem the gateway sends can be found in its logs.
+void add_request_id(Response& r, std::string_view request_id) {
+  constexpr std::string_view kMade = "{\"type\":\"about:blank\",\"title\":\"";
+  if (request_id.empty() || r.body.size() < 2 || r.body.compare(0, kMade.size(), kMade) != 0 ||
+      r.body.compare(r.body.size() - 2, 2, "}\n") != 0 || r.body.find("\"request_id\":") != std::string::npos)
+    return;
+  auto type = r.headers.get("Content-Type");
+  if (!type || *type != "application/problem+json") return;
+  std::string member = ",\"request_id\":\"";
+  append_json_escaped(member, request_id);
+  member += '"';
+  r.body.insert(r.body.size() - 2, member);
+}
+
+}  // namespace
 
 /// The engine's side of a Deferred: posts the filter's decision back to the exchange's context.
 class PipelineCompletion final : public Completion {
@@ -275,7 +295,7 @@ void Pipeline::upstream_done(Result<Response> result) {
   }
   Response res = std::move(*result);
   clean_upstream_response(res.headers);
-  finish(std::move(res));
+  finish(std::move(res), true);
 }
 
 void Pipeline::fail(Error error) {
@@ -301,7 +321,7 @@ Response Pipeline::error_response(const Error& error) {
   return Response::problem(status_for(error.code), public_detail(error.code), exchange_.request_id());
 }
 
-void Pipeline::finish(Response response) {
+void Pipeline::finish(Response response, bool from_upstream) {
   if (delivered_) return;
   delivered_ = true;
   waiting_token_ = 0;
@@ -320,6 +340,7 @@ void Pipeline::finish(Response response) {
       }
     }
   }
+  if (!from_upstream) add_request_id(response, exchange_.request_id());
   shared_->requests_served.fetch_add(1, std::memory_order_relaxed);
   deliver(std::move(response));
 }

@@ -56,7 +56,9 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   void on_filter_result(std::size_t index, FilterResult result);
   void resume(std::uint64_t token, std::optional<FilterResult> result, std::optional<Error> error);
   void go_upstream();
-  void finish(Response response);
+  /// Runs the response filters and delivers. A problem answered by the gateway or a filter (not
+  /// `from_upstream`) that lacks a request id gets it.
+  void finish(Response response, bool from_upstream = false);
   Response error_response(const Error& error);
 
   std::shared_ptr<const Snapshot> snapshot_;

@@ -19,12 +19,17 @@ struct HeadLimits {
   std::size_t max_head_bytes = 65536;  // start line + fields + final CRLF CRLF
   std::size_t max_field_count = 100;
   EncodedSlashes encoded_slashes = EncodedSlashes::Reject;
+  // Request side only (the response parser ignores these):
+  std::size_t max_field_line = 8192;  // one field line without its CRLF; longer: 431
+  UnderscoreHeaders underscores = UnderscoreHeaders::Drop;  // field names containing '_'
+  bool allow_trace = false;  // TRACE: 405 unless allowed
 };
 
 /// The request-side limits from the engine's options (max_request_line_bytes, max_header_bytes,
-/// max_header_count, encoded_slashes).
+/// max_header_count, encoded_slashes, max_header_line_bytes, underscores_in_headers, allow_trace).
 inline HeadLimits request_limits(const ServerOptions& o) noexcept {
-  return HeadLimits{o.max_request_line_bytes, o.max_header_bytes, o.max_header_count, o.encoded_slashes};
+  return HeadLimits{o.max_request_line_bytes, o.max_header_bytes,       o.max_header_count, o.encoded_slashes,
+                    o.max_header_line_bytes,  o.underscores_in_headers, o.allow_trace};
 }
 /// The upstream-response-side limits: max_upstream_header_bytes for the head, the request side's
 /// line length and field count.
@@ -32,7 +37,7 @@ inline HeadLimits response_limits(const ServerOptions& o) noexcept {
   return HeadLimits{o.max_request_line_bytes, o.max_upstream_header_bytes, o.max_header_count, o.encoded_slashes};
 }
 
-/// A protocol error: the status to answer (400, 414, 417, 431, 501, 505; 502 on the response side;
+/// A protocol error: the status to answer (400, 405, 414, 417, 431, 501, 505; 502 on the response side;
 /// 413 is the caller's body limit) and a short static reason for logs. Framing is in doubt after
 /// any of these: answer, then close the connection.
 struct HttpError {
@@ -103,9 +108,12 @@ struct RequestHead {
 /// before ':'; invalid name bytes; CR/LF/NUL/CTL in values; missing, repeated or invalid Host in
 /// HTTP/1.1; targets not origin-form (absolute-form accepted when its authority is valid; then the
 /// Host header is replaced by it as RFC 9112 §3.2.2 says; asterisk-form only for OPTIONS); versions
-/// other than 1.0/1.1 (505); invalid method token (400); path normalization failures (400);
-/// CONNECT (501); unknown transfer codings (501); expectations other than 100-continue (417).
-/// Identical repeated Content-Length values are merged into one field. The exact status of each
+/// other than 1.0/1.1 (505); a method that is not 1*(A-Z / "-" / "_") (400); TRACE unless
+/// `limits.allow_trace` (405); path normalization failures (400); CONNECT (501); unknown transfer
+/// codings (501); expectations other than 100-continue (417); a field line longer than
+/// `limits.max_field_line` (431); a Connection field naming Content-Length, Transfer-Encoding or
+/// Host (400); field names with '_' per `limits.underscores` (dropped, 400, or kept; a dropped field
+/// still counts towards max_field_count). Identical repeated Content-Length values are merged into one field. The exact status of each
 /// rule is the table in docs/security.md "HTTP parsing rules". `out` is reset first.
 HttpError parse_request_head(std::string_view head, const HeadLimits& limits, RequestHead& out);
 

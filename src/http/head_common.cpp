@@ -107,10 +107,12 @@ TeVerdict classify_transfer_encoding(std::string_view value) noexcept {
   return TeVerdict::Unsupported;
 }
 
-void scan_connection(std::string_view value, bool& close, bool& keep_alive) noexcept {
+void scan_connection(std::string_view value, bool& close, bool& keep_alive, bool& names_framing) noexcept {
   for_each_element(value, [&](std::string_view element) {
     if (iequals(element, "close")) close = true;
     else if (iequals(element, "keep-alive")) keep_alive = true;
+    else if (iequals(element, "content-length") || iequals(element, "transfer-encoding") || iequals(element, "host"))
+      names_framing = true;
     return true;
   });
 }
@@ -124,7 +126,7 @@ bool Framing::add(Known name, std::string_view value) noexcept {
       ++te_count;
       te = value;
       return true;
-    case Known::Connection: scan_connection(value, conn_close, conn_keep_alive); return true;
+    case Known::Connection: scan_connection(value, conn_close, conn_keep_alive, conn_names_framing); return true;
     default: return true;
   }
 }

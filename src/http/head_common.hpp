@@ -40,8 +40,8 @@ enum class TeVerdict {
 TeVerdict classify_transfer_encoding(std::string_view value) noexcept;
 
 /// Looks for `close` and `keep-alive` in a Connection value (comma list, case-insensitive, empty
-/// elements ignored).
-void scan_connection(std::string_view value, bool& close, bool& keep_alive) noexcept;
+/// elements ignored); sets `names_framing` when an element is Content-Length, Transfer-Encoding or Host.
+void scan_connection(std::string_view value, bool& close, bool& keep_alive, bool& names_framing) noexcept;
 
 /// What a head's field lines say about body framing and persistence. Both parsers feed it the
 /// fields they read, then apply their own rules to it (request: 400/501, response: 502).
@@ -53,6 +53,7 @@ struct Framing {
   bool cl_listed = false;  // some Content-Length value was a comma list
   bool conn_close = false;
   bool conn_keep_alive = false;
+  bool conn_names_framing = false;  // Connection names Content-Length, Transfer-Encoding or Host
 
   /// Records a Content-Length, Transfer-Encoding or Connection field; other names are ignored.
   /// False when a Content-Length value is invalid or differs from an earlier one.

@@ -13,6 +13,14 @@ namespace {
 
 constexpr HttpError bad(std::string_view reason) { return HttpError{400, reason}; }
 
+/// nginx's method rule: upper-case letters, '-' and '_' only (a subset of token); `get` is a 400.
+bool is_method_token(std::string_view m) noexcept {
+  if (m.empty()) return false;
+  for (char c : m)
+    if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_')) return false;
+  return true;
+}
+
 }  // namespace
 
 HttpError split_target(std::string_view method, std::string_view target, TargetParts& out) {
@@ -75,11 +83,13 @@ HttpError parse_request_head(std::string_view head, const HeadLimits& limits, Re
   if (sp2 == std::string_view::npos) return bad("malformed request line");
   const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const std::string_view version_text = line.substr(sp2 + 1);
-  if (!is_token(method)) return bad("invalid method");
+  if (!is_method_token(method)) return bad("invalid method (not upper-case letters, '-' or '_')");
   if (target.empty()) return bad("malformed request line");
   const int version = head::parse_version(version_text);
   if (version < 0) return bad("malformed HTTP version");
   if (version == 0) return {505, "HTTP version not supported"};
+
+  if (method == "TRACE" && !limits.allow_trace) return {405, "TRACE is not allowed"};
 
   Request& req = out.request;
   req.version = version;
@@ -104,11 +114,18 @@ HttpError parse_request_head(std::string_view head, const HeadLimits& limits, Re
   auto& fields = req.headers.fields();
   fields.reserve(16);
   head::FieldLine f;
+  std::size_t field_lines = 0;
   while (true) {
+    const std::size_t line_start = rest.size();
     const auto kind = head::next_field_line(rest, f, why);
     if (kind == head::LineKind::Error) return bad(why);
     if (kind == head::LineKind::End) break;
-    if (fields.size() >= limits.max_field_count) return {431, "too many header fields"};
+    if (line_start - rest.size() - 2 > limits.max_field_line) return {431, "header field line too long"};
+    if (++field_lines > limits.max_field_count) return {431, "too many header fields"};
+    if (f.name.find('_') != std::string_view::npos) {
+      if (limits.underscores == UnderscoreHeaders::Reject) return bad("'_' in a header field name");
+      if (limits.underscores == UnderscoreHeaders::Drop) continue;
+    }
     const head::Known name = head::classify_name(f.name);
     switch (name) {
       case head::Known::Host:
@@ -130,6 +147,7 @@ HttpError parse_request_head(std::string_view head, const HeadLimits& limits, Re
     fields.push_back(HeaderField{std::string(f.name), std::string(f.value)});
   }
   if (!rest.empty()) return bad("bytes after the end of the head");
+  if (framing.conn_names_framing) return bad("Connection names Content-Length, Transfer-Encoding or Host");
 
   // ---- Host (RFC 9112 §3.2) ----------------------------------------------------------------
   if (host_count > 1) return bad("more than one Host field");

@@ -40,6 +40,8 @@ class BodyReader {
   std::uint64_t total() const noexcept { return total_; }
   /// Bytes still expected for a Content-Length body.
   std::uint64_t remaining() const noexcept { return remaining_; }
+  /// Why a chunked body was Invalid (a static string; "" otherwise).
+  std::string_view error_reason() const noexcept { return chunked_.error_reason(); }
 
   /// Decodes what is already in `buffer` without reading the stream. Returns Data, Done, or
   /// Invalid; when nothing can be decoded yet it returns Closed to mean "need more bytes".

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/forwarding.hpp"
 #include "core/text.hpp"
 
 namespace portico::net {
@@ -17,10 +18,10 @@ constexpr std::size_t kKeepBufferBytes = 1024;  // a waiting connection keeps at
 constexpr std::size_t kStreamPiece = 65536;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-/// A complete response for protocol errors found before a request exists (framing in doubt:
-/// always Connection: close).
-std::string error_bytes(int status, std::string_view reason_text) {
-  Response r = Response::problem(status, reason_text);
+/// A complete response for protocol errors the edge answers itself (framing in doubt: always
+/// Connection: close), carrying the request id in its problem body.
+std::string error_bytes(int status, std::string_view reason_text, std::string_view request_id) {
+  Response r = Response::problem(status, reason_text, request_id);
   r.headers.add("Content-Length", std::to_string(r.body.size()));
   r.headers.add("Connection", "close");
   std::string out;
@@ -59,21 +60,45 @@ awaitable<bool> ClientConnection::send_continue_if_needed() {
   co_return !ec;
 }
 
-awaitable<int> ClientConnection::read_whole_body(std::string& out) {
+awaitable<int> ClientConnection::read_body(std::string& out, std::size_t stop_at, std::string_view& why) {
   const auto& opts = loop.snapshot()->options;
-  if (!co_await send_continue_if_needed()) co_return 400;
-  while (!body.done()) {
+  if (!co_await send_continue_if_needed()) co_return -1;
+  while (!body.done() && out.size() < stop_at) {
     auto step = co_await body.read(stream, buffer, out, kStreamPiece, watchdog, opts.request_body_timeout);
-    if (out.size() > opts.max_body_bytes) co_return 413;
+    if (out.size() > opts.max_body_bytes) {
+      why = "request body over max_body_bytes";
+      co_return 413;
+    }
     switch (step) {
       case BodyStep::Data: continue;
       case BodyStep::Done: co_return 0;
-      case BodyStep::TimedOut: co_return 408;
-      case BodyStep::Invalid: co_return 400;
+      case BodyStep::TimedOut: why = "the request body stopped arriving"; co_return 408;
+      case BodyStep::Invalid: why = body.error_reason(); co_return 400;
       case BodyStep::Closed: co_return -1;  // nobody to answer
     }
   }
   co_return 0;
+}
+
+void note_rejection(Loop& loop, const ClientConnection& conn, std::string_view request_id, int status,
+                    std::string_view why) {
+  auto& gw = loop.gateway();
+  gw.shared->requests_rejected.fetch_add(1, std::memory_order_relaxed);
+  const auto& opts = loop.snapshot()->options;
+  std::uint64_t suppressed = 0;
+  if (!gw.reject_log.admit(Clock::now(), opts.rejected_log_per_second, suppressed)) return;
+  std::string line = "rejected request ";
+  line += request_id;
+  line += " from ";
+  line += conn.remote_address;
+  line += ':';
+  line += std::to_string(conn.remote_port);
+  line += ": ";
+  line += std::to_string(status);
+  line += ' ';
+  line += why.empty() ? reason_phrase(status) : why;
+  if (suppressed > 0) line += " (" + std::to_string(suppressed) + " rejection lines suppressed before this one)";
+  gw.shared->log(opts.rejected_log_level, line);
 }
 
 NetExchange::NetExchange(std::shared_ptr<const detail::Snapshot> snapshot,
@@ -138,7 +163,7 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
                                         ": response header invalid for forwarding; answering 502");
     if (ex.upstream) ex.upstream->stream.close();
     ex.upstream.reset();
-    auto bytes = error_bytes(502, "the upstream sent a header that cannot be forwarded");
+    auto bytes = error_bytes(502, "the upstream sent a header that cannot be forwarded", ex.exchange().request_id());
     co_await conn.stream.write_all(asio::buffer(bytes));
     co_return false;
   }
@@ -238,17 +263,11 @@ bool discard_buffered_body(ClientConnection& conn) {
   }
 }
 
-awaitable<void> write_and_close(ClientConnection& conn, int status, std::string_view text) {
-  auto bytes = error_bytes(status, text);
-  conn.watchdog.arm(std::chrono::seconds(5));
-  co_await conn.stream.write_all(asio::buffer(bytes));
-  conn.watchdog.disarm();
-}
-
 std::string_view head_error_text(int status) {
   switch (status) {
     case 414: return "the request line is too long";
     case 431: return "the request header fields are too large";
+    case 405: return "this method is not allowed";
     case 501: return "this transfer coding or method form is not implemented";
     case 505: return "this HTTP version is not supported";
     case 417: return "this expectation cannot be met";
@@ -256,6 +275,28 @@ std::string_view head_error_text(int status) {
     case 413: return "the request body is larger than allowed";
     default: return "the request is malformed";
   }
+}
+
+/// Answers a request the edge refuses (its own problem response with a request id, counted and
+/// logged by note_rejection); the caller closes the connection after it. `request_id` empty: the
+/// head did not parse, a new id is made.
+awaitable<void> write_and_close(ClientConnection& conn, int status, std::string_view why,
+                                std::string request_id = {}) {
+  if (request_id.empty()) request_id = detail::generate_request_id();
+  note_rejection(conn.loop, conn, request_id, status, why);
+  auto bytes = error_bytes(status, head_error_text(status), request_id);
+  conn.watchdog.arm(std::chrono::seconds(5));
+  co_await conn.stream.write_all(asio::buffer(bytes));
+  conn.watchdog.disarm();
+}
+
+/// The client's request id if it sent an acceptable one, else a new one (for rejections after
+/// the head parsed but before the pipeline assigned one).
+std::string request_id_of(const Request& req, const ServerOptions& opts) {
+  if (!opts.request_id_header.empty())
+    if (auto given = req.headers.get(opts.request_id_header); given && detail::is_acceptable_request_id(*given))
+      return std::string(*given);
+  return detail::generate_request_id();
 }
 
 }  // namespace
@@ -282,8 +323,7 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
   for (;;) {
     const auto snapshot = loop.snapshot();  // copy: this request keeps its snapshot
     const auto& opts = snapshot->options;
-    detail::HeadLimits limits{opts.max_request_line_bytes, opts.max_header_bytes, opts.max_header_count,
-                              opts.encoded_slashes};
+    const detail::HeadLimits limits = detail::request_limits(opts);
 
     // 1. The head: idle timeout while nothing arrived, then the head timeout.
     c.state = c.buffer.empty() ? ClientConnection::State::Idle : ClientConnection::State::Head;
@@ -333,7 +373,7 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
       auto [ec, n] = co_await c.stream.read_append(c.buffer, kReadChunk);
       if (ec && n == 0) {
         if (c.watchdog.fired() && c.state == ClientConnection::State::Head && !c.buffer.empty())
-          co_await write_and_close(c, 408, head_error_text(408));
+          co_await write_and_close(c, 408, "the request head did not arrive in time");
         c.stream.close();
         co_return;
       }
@@ -346,7 +386,7 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
     c.watchdog.disarm();
     c.state = ClientConnection::State::Busy;
     if (scan.state == detail::HeadScan::State::Error) {
-      co_await write_and_close(c, scan.error.status, head_error_text(scan.error.status));
+      co_await write_and_close(c, scan.error.status, scan.error.reason);
       c.stream.close();
       co_return;
     }
@@ -357,16 +397,17 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
     c.buffer.erase(0, scan.head_length);
     scanned = 0;
     if (perr) {
-      co_await write_and_close(c, perr.status, head_error_text(perr.status));
+      co_await write_and_close(c, perr.status, perr.reason);
       c.stream.close();
       co_return;
     }
     c.body.reset(head.body, head.content_length);
+    c.body_prefix.clear();
     c.expect_continue = head.expect_continue;
     c.continue_sent = false;
     c.request_version = head.request.version;
     if (head.body == BodyKind::ContentLength && head.content_length > opts.max_body_bytes) {
-      co_await write_and_close(c, 413, head_error_text(413));
+      co_await write_and_close(c, 413, "declared Content-Length over max_body_bytes", request_id_of(head.request, opts));
       c.stream.close();
       co_return;
     }
@@ -384,18 +425,30 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
     if (overloaded) {
       ex->fail(make_error(Errc::Overloaded, "max_in_flight_per_loop reached"));
     } else {
-      // 4. A body that a filter needs, or that is already here, is read whole first.
-      const bool body_in_buffer = c.body.kind() == BodyKind::ContentLength && c.buffer.size() >= c.body.remaining();
-      if (!c.body.done() && routed && (ex->compiled()->needs_request_body || body_in_buffer)) {
+      // 4. A body that a filter needs, that is already here, or that is small enough
+      // (request_buffer_bytes) is read and validated whole before the upstream request starts.
+      // A larger chunked body is read up to that size first (its framing checked), the rest streams.
+      const bool is_cl = c.body.kind() == BodyKind::ContentLength;
+      const bool body_in_buffer = is_cl && c.buffer.size() >= c.body.remaining();
+      const std::size_t buffer_bytes = opts.request_buffer_bytes;
+      const bool small = is_cl && buffer_bytes > 0 && c.body.remaining() <= buffer_bytes;
+      if (!c.body.done() && routed &&
+          (ex->compiled()->needs_request_body || body_in_buffer || small ||
+           (c.body.kind() == BodyKind::Chunked && buffer_bytes > 0))) {
+        const bool whole = ex->compiled()->needs_request_body || body_in_buffer || small;
         std::string body;
-        int status = co_await c.read_whole_body(body);
+        std::string_view why;
+        int status = co_await c.read_body(body, whole ? SIZE_MAX : buffer_bytes, why);
         if (status != 0) {
           --loop.in_flight;
-          if (status > 0) co_await write_and_close(c, status, head_error_text(status));
+          if (status > 0) co_await write_and_close(c, status, why, std::string(ex->exchange().request_id()));
           c.stream.close();
           co_return;
         }
-        ex->exchange().request().body = std::move(body);
+        if (c.body.done())
+          ex->exchange().request().body = std::move(body);
+        else
+          c.body_prefix = std::move(body);  // streamed first (attempt), then the rest from the wire
       }
       ex->run();
     }

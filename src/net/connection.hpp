@@ -39,16 +39,23 @@ class ClientConnection {
 
   // The current request's body, as the client frames it.
   BodyReader body;
+  std::string body_prefix;  // decoded bytes read before the upstream request started (chunked, streamed after)
   bool expect_continue = false;
   bool continue_sent = false;
   int request_version = 11;
 
   /// Sends "100 Continue" once, if the client asked and the body is not already here.
   awaitable<bool> send_continue_if_needed();
-  /// Reads the whole request body into `out` (bounded by max_body_bytes). Returns 0 or the
-  /// status to answer with (400, 408, 413), after which the connection must close.
-  awaitable<int> read_whole_body(std::string& out);
+  /// Reads the request body into `out` until it ends or `out` holds at least `stop_at` bytes
+  /// (bounded by max_body_bytes). Returns 0, the status to answer with (400, 408, 413; `why` says
+  /// what broke), after which the connection must close, or -1 when the client went away.
+  awaitable<int> read_body(std::string& out, std::size_t stop_at, std::string_view& why);
 };
+
+/// Records a request the edge refused: counts it (Gateway::requests_rejected) and logs one line
+/// at ServerOptions::rejected_log_level, rate-limited by rejected_log_per_second. Loop thread.
+void note_rejection(Loop& loop, const ClientConnection& conn, std::string_view request_id, int status,
+                    std::string_view why);
 
 /// One request on the socket engine: the Pipeline plus the upstream connection whose response
 /// body is streamed to the client after the head was delivered.

@@ -7,6 +7,8 @@
 // (swapped under a mutex, cached per loop by generation), the listening sockets (each loop
 // accepts on its own dup of the fd), the connection count (atomic) and TLS contexts (read-only).
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <list>
@@ -19,6 +21,7 @@
 #include "core/gateway_shared.hpp"
 #include "core/snapshot.hpp"
 #include "net/asio.hpp"
+#include "net/reject_log.hpp"
 #include "net/tls.hpp"
 #include "net/upstream_pool.hpp"
 
@@ -55,12 +58,17 @@ class GatewayImpl {
     int fd = -1;
     std::uint16_t port = 0;
     std::shared_ptr<net::ServerTls> tls;
+    bool shut = false;  // shut down by a stop (the kernel refuses connections); listens again on the next run
+    sockaddr_storage address{};  // the bound address (with the port picked for port 0)
+    socklen_t address_len = 0;
   };
   const std::vector<Listener>& listeners() const noexcept { return listeners_; }
 
   std::shared_ptr<GatewayShared> shared = std::make_shared<GatewayShared>();
   std::shared_ptr<Transport> transport;
   std::atomic<std::size_t> connections{0};
+  /// Bounds the log lines for requests the edge rejects (ServerOptions::rejected_log_per_second).
+  net::RejectLogLimiter reject_log;
 
   /// Called by a loop when it starts and ends.
   bool register_loop(net::Loop* loop);

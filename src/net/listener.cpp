@@ -56,6 +56,8 @@ Result<void> GatewayImpl::listen(const ListenOptions& options) {
   l.port = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
                                           : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
   l.tls = std::move(tls);
+  l.address = ss;
+  l.address_len = len;
   listeners_.push_back(std::move(l));
   return {};
 }
@@ -79,6 +81,20 @@ void GatewayImpl::start(Executor executor, std::size_t loops) {
 
 bool GatewayImpl::register_loop(net::Loop* loop) {
   std::lock_guard lock(loops_mu_);
+  if (!stopping_.load(std::memory_order_acquire)) {
+    // A run after a stop: the listening sockets were shut down (still bound); listen again.
+    // A socket bound to port 0 loses its port with the shutdown: bind it to the same one again
+    // (fails harmlessly with EINVAL when it is still bound).
+    for (auto& l : listeners_) {
+      if (!l.shut) continue;
+      const bool bound = ::bind(l.fd, reinterpret_cast<const sockaddr*>(&l.address), l.address_len) == 0 ||
+                         errno == EINVAL;
+      if (bound && ::listen(l.fd, 4096) == 0)
+        l.shut = false;
+      else
+        shared->log(LogLevel::Error, "cannot listen again on port " + std::to_string(l.port) + ": " + std::strerror(errno));
+    }
+  }
   if (loops_pending_ > 0) --loops_pending_;
   loops_.push_back(loop);
   return true;
@@ -93,6 +109,14 @@ void GatewayImpl::unregister_loop(net::Loop* loop) {
 void GatewayImpl::request_stop() {
   std::lock_guard lock(loops_mu_);
   stopping_.store(true, std::memory_order_release);
+  // Stop accepting at once: shutting a listening socket down takes it out of the listening state
+  // (new connections are refused by the kernel, queued ones reset) while it stays bound, so a
+  // later run can listen on the same port again. Each loop's acceptor is a dup of this socket.
+  for (auto& l : listeners_) {
+    if (l.shut || l.fd < 0) continue;
+    ::shutdown(l.fd, SHUT_RD);
+    l.shut = true;
+  }
   for (auto* l : loops_) l->post_drain();
 }
 

@@ -106,7 +106,8 @@ awaitable<void> Loop::accept_loop(tcp::acceptor& acceptor, std::size_t listener_
     auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
     if (draining_) co_return;
     if (ec) {
-      if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
+      // A stop shuts the listening socket down (accept then fails until the drain closes this acceptor).
+      if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor || gw_.stopping()) co_return;
       // EMFILE and friends: back off briefly instead of spinning.
       asio::steady_timer t(io_);
       t.expires_after(std::chrono::milliseconds(20));
@@ -132,6 +133,10 @@ awaitable<void> Loop::sweep_loop() {
     const auto now = std::chrono::steady_clock::now();
     pool_.sweep(now);
     close_parked(now - snapshot()->options.keep_alive_idle_timeout);
+    const auto& opts = snapshot()->options;
+    if (std::uint64_t suppressed = 0; gw_.reject_log.summary(now, opts.rejected_log_per_second, suppressed))
+      gw_.shared->log(opts.rejected_log_level,
+                      std::to_string(suppressed) + " rejection log lines suppressed (rejected_log_per_second)");
   }
 }
 

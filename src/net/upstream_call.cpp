@@ -147,10 +147,16 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
       std::string piece, out;
       for (;;) {
         piece.clear();
-        auto step = co_await conn.body.read(conn.stream, conn.buffer, piece, kPiece, conn.watchdog,
-                                            opts.request_body_timeout);
+        BodyStep step = BodyStep::Data;
+        if (!conn.body_prefix.empty())  // read (and validated) before the upstream request started
+          piece = std::move(conn.body_prefix);
+        else
+          step = co_await conn.body.read(conn.stream, conn.buffer, piece, kPiece, conn.watchdog,
+                                         opts.request_body_timeout);
+        conn.body_prefix.clear();
         if (conn.body.total() > opts.max_body_bytes) {
           client_body_failed = true;
+          note_rejection(loop, conn, exchange().request_id(), 413, "request body over max_body_bytes");
           c->stream.close();
           upstream_done(make_error(Errc::BodyTooLarge, "request body over max_body_bytes"));
           co_return;
@@ -165,11 +171,20 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
         } else if (step == BodyStep::Done) {
           if (chunk_out) out = detail::kLastChunk;
         } else {
+          // The upstream request is aborted: its connection closes, so it never sees a complete
+          // request the gateway refused.
           client_body_failed = true;
           c->stream.close();
-          upstream_done(make_error(step == BodyStep::TimedOut ? Errc::BadRequest : Errc::BadRequest,
-                                   step == BodyStep::Invalid ? "invalid chunked request body"
-                                                             : "the client's body stopped arriving"));
+          if (step == BodyStep::Closed) {
+            upstream_done(make_error(Errc::BadRequest, "the client went away during its body"));
+          } else if (step == BodyStep::TimedOut) {
+            note_rejection(loop, conn, exchange().request_id(), 408, "the request body stopped arriving");
+            upstream_done(make_error(Errc::RequestTimeout, "the client's body stopped arriving"));
+          } else {
+            note_rejection(loop, conn, exchange().request_id(), 400, conn.body.error_reason());
+            upstream_done(make_error(Errc::BadRequest,
+                                     "invalid chunked request body: " + std::string(conn.body.error_reason())));
+          }
           co_return;
         }
         if (!out.empty()) {

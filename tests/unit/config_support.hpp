@@ -107,6 +107,13 @@ inline void check_server_options(const ServerOptions& o, const ServerOptions& ex
   CHECK(o.encoded_slashes == expected.encoded_slashes);
   CHECK(o.request_id_header == expected.request_id_header);
   CHECK(o.via == expected.via);
+  // The edge's parsing and rejection settings.
+  CHECK(o.max_header_line_bytes == expected.max_header_line_bytes);
+  CHECK(o.request_buffer_bytes == expected.request_buffer_bytes);
+  CHECK(o.underscores_in_headers == expected.underscores_in_headers);
+  CHECK(o.allow_trace == expected.allow_trace);
+  CHECK(o.rejected_log_level == expected.rejected_log_level);
+  CHECK(o.rejected_log_per_second == expected.rejected_log_per_second);
 }
 
 /// Path of a fixture file under tests/fixtures/ocelot.

@@ -48,8 +48,54 @@ TEST_CASE("request line needs exactly single spaces and a token method", "[http]
   CHECK(request_status("GET / HTTP/1.1\rHost: a\r\n\r\n") == 400);      // bare CR in the line
   RequestHead h;
   REQUIRE(request_status("M-SEARCH * HTTP/1.1\r\nHost: a\r\n\r\n", &h) == 400);  // '*' only for OPTIONS
-  REQUIRE(request_status("PURGE~! /x HTTP/1.1\r\nHost: a\r\n\r\n", &h) == 0);   // any token is a method
-  CHECK(h.request.method == "PURGE~!");
+  CHECK(request_status("PURGE~! /x HTTP/1.1\r\nHost: a\r\n\r\n") == 400);  // a token, but not A-Z - _
+  CHECK(request_status("get /x HTTP/1.1\r\nHost: a\r\n\r\n") == 400);      // lower case (as nginx)
+  CHECK(request_status("G3T /x HTTP/1.1\r\nHost: a\r\n\r\n") == 400);
+  REQUIRE(request_status("VERSION-CONTROL /x HTTP/1.1\r\nHost: a\r\n\r\n", &h) == 0);  // unknown: fine
+  CHECK(h.request.method == "VERSION-CONTROL");
+  REQUIRE(request_status("X_PURGE /x HTTP/1.1\r\nHost: a\r\n\r\n", &h) == 0);
+}
+
+TEST_CASE("TRACE is 405 unless allowed", "[http][request][line]") {
+  CHECK(request_status("TRACE / HTTP/1.1\r\nHost: a\r\n\r\n") == 405);
+  HeadLimits allow;
+  allow.allow_trace = true;
+  CHECK(request_status("TRACE / HTTP/1.1\r\nHost: a\r\n\r\n", nullptr, allow) == 0);
+  CHECK(request_status("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", nullptr, allow) == 501);
+}
+
+TEST_CASE("header names with '_': dropped, rejected or kept", "[http][request][fields]") {
+  const std::string head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\nX-A: 1\r\nContent-Length: 0\r\n\r\n";
+  RequestHead h;
+  REQUIRE(request_status(head, &h) == 0);
+  CHECK(h.request.headers.size() == 3);
+  CHECK_FALSE(h.request.headers.has("Transfer_Encoding"));
+  CHECK(h.body == BodyKind::ContentLength);
+  HeadLimits l;
+  l.underscores = UnderscoreHeaders::Reject;
+  CHECK(request_status(head, nullptr, l) == 400);
+  l.underscores = UnderscoreHeaders::Pass;
+  REQUIRE(request_status(head, &h, l) == 0);
+  CHECK(h.request.headers.get("Transfer_Encoding") == "chunked");
+  // A dropped field still counts towards max_field_count.
+  l = HeadLimits{};
+  l.max_field_count = 2;
+  CHECK(request_status("GET / HTTP/1.1\r\nHost: a\r\nA_1: x\r\nA_2: y\r\n\r\n", nullptr, l) == 431);
+}
+
+TEST_CASE("one field line over max_field_line is 431", "[http][request][fields]") {
+  HeadLimits l;
+  l.max_field_line = 20;
+  CHECK(request_status("GET / HTTP/1.1\r\nHost: a\r\nX: 12345678901234567\r\n\r\n", nullptr, l) == 0);  // 20 bytes
+  CHECK(request_status("GET / HTTP/1.1\r\nHost: a\r\nX: 123456789012345678\r\n\r\n", nullptr, l) == 431);
+  CHECK(request_status("GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(9000, 'a') + "\r\n\r\n") == 431);
+}
+
+TEST_CASE("a Connection field naming a framing field is 400", "[http][request][fields]") {
+  CHECK(request_status("GET / HTTP/1.1\r\nHost: a\r\nConnection: Content-Length\r\n\r\n") == 400);
+  CHECK(request_status("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, transfer-encoding\r\n\r\n") == 400);
+  CHECK(request_status("GET / HTTP/1.1\r\nHost: a\r\nConnection: HOST\r\n\r\n") == 400);
+  CHECK(request_status("GET / HTTP/1.1\r\nHost: a\r\nConnection: close, X-Foo\r\n\r\n") == 0);
 }
 
 TEST_CASE("only HTTP/1.0 and HTTP/1.1: other well-formed versions 505, malformed 400", "[http][request][version]") {
