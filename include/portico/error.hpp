@@ -26,6 +26,7 @@ enum class Errc {
   UpstreamProtocol,   ///< upstream sent invalid HTTP (502)
   UpstreamTimeout,    ///< connect, attempt or route deadline passed (504)
   FilterThrew,        ///< a user filter threw or failed to complete (500)
+  FilterTimeout,      ///< a deferred or blocking filter did not finish by the filter deadline (504)
   Internal,           ///< a bug in Portico (500)
 };
 

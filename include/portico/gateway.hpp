@@ -59,6 +59,9 @@ struct ServerOptions {
   std::chrono::milliseconds upstream_connect_timeout{5000}; ///< per connect attempt: 504
   std::chrono::milliseconds upstream_timeout{30000};        ///< per attempt, request sent to response head: 504
   std::chrono::milliseconds drain_timeout{30000};           ///< graceful stop bound
+  /// A deferred or blocking filter still running this long after the request head arrived answers
+  /// 504 (Errc::FilterTimeout); a route's own timeout, when shorter, is its deadline instead.
+  std::chrono::milliseconds filter_timeout{10000};
   std::size_t max_connections = 10000;              ///< accepted connections, all loops together
   std::size_t max_in_flight_per_loop = 4096;        ///< requests being proxied per loop; more: 503
   std::size_t max_upstream_header_bytes = 65536;    ///< upstream response head cap: 502

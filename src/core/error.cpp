@@ -19,6 +19,7 @@ std::string_view to_string(Errc code) noexcept {
     case Errc::UpstreamProtocol: return "upstream_protocol";
     case Errc::UpstreamTimeout: return "upstream_timeout";
     case Errc::FilterThrew: return "filter_failed";
+    case Errc::FilterTimeout: return "filter_timeout";
     case Errc::Internal: return "internal";
   }
   return "unknown";
@@ -35,7 +36,8 @@ int status_for(Errc code) noexcept {
     case Errc::ConnectFailed:
     case Errc::UpstreamReset:
     case Errc::UpstreamProtocol: return 502;
-    case Errc::UpstreamTimeout: return 504;
+    case Errc::UpstreamTimeout:
+    case Errc::FilterTimeout: return 504;
     case Errc::InvalidConfig:
     case Errc::InvalidArgument:
     case Errc::Unsupported:
@@ -59,6 +61,7 @@ std::string_view public_detail(Errc code) noexcept {
     case Errc::UpstreamProtocol: return "the upstream sent an invalid response";
     case Errc::UpstreamTimeout: return "the upstream did not answer in time";
     case Errc::FilterThrew: return "a filter failed";
+    case Errc::FilterTimeout: return "a filter did not finish in time";
     default: return "internal error";
   }
 }

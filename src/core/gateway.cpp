@@ -72,12 +72,17 @@ class HandleExchange final : public Pipeline {
       response.headers.set("Content-Length", std::to_string(response.body.size()));
     }
     auto done = std::move(done_);
+    auto self = std::move(self_);  // released when this call returns
     if (done) done(std::move(response));
   }
+
+ public:
+  void keep_until_delivered(std::shared_ptr<HandleExchange> self) { self_ = std::move(self); }
 
  private:
   std::shared_ptr<Transport> transport_;
   std::function<void(Response)> done_;
+  std::shared_ptr<HandleExchange> self_;
   std::mutex mu_;
   std::deque<std::function<void()>> queue_;
   bool running_ = false;
@@ -118,6 +123,7 @@ std::shared_ptr<const Snapshot> GatewayImpl::snapshot() const {
 void GatewayImpl::handle(Request request, std::function<void(Response)> done) {
   auto t = transport ? transport : make_direct_transport();
   auto ex = std::make_shared<HandleExchange>(snapshot(), shared, std::move(t), std::move(done));
+  ex->keep_until_delivered(ex);  // a Deferred holds the exchange only weakly
   ex->route(std::move(request));
   ex->post([ex] { ex->run(); });
 }

@@ -34,7 +34,8 @@ class PipelineCompletion final : public Completion {
   PipelineCompletion(std::shared_ptr<Pipeline> p, std::uint64_t token) : p_(std::move(p)), token_(token) {}
   ~PipelineCompletion() override {
     if (!done_.exchange(true)) {
-      auto p = p_;
+      auto p = p_.lock();
+      if (!p) return;  // the exchange is over (answered, timed out, or its connection is gone)
       auto token = token_;
       p->post([p, token] {
         p->resume(token, std::nullopt,
@@ -49,13 +50,14 @@ class PipelineCompletion final : public Completion {
  private:
   void complete(std::optional<FilterResult> result, std::optional<Error> error) {
     if (done_.exchange(true)) return;
-    auto p = p_;
+    auto p = p_.lock();
+    if (!p) return;
     auto token = token_;
     p->post([p, token, result = std::move(result), error = std::move(error)]() mutable {
       p->resume(token, std::move(result), std::move(error));
     });
   }
-  std::shared_ptr<Pipeline> p_;
+  std::weak_ptr<Pipeline> p_;  // a Deferred never keeps an exchange (or its connection) alive
   std::uint64_t token_;
   std::atomic<bool> done_{false};
 };
@@ -134,6 +136,7 @@ void Pipeline::run_filters(std::size_t index) {
         auto self = shared_from_this();
         auto token = ++defer_token_;
         waiting_token_ = token;
+        blocking_running_ = true;
         worker.post([self, token, index] {
           std::optional<FilterResult> result;
           std::optional<Error> error;
@@ -182,6 +185,23 @@ void Pipeline::run_filters(std::size_t index) {
     }
   }
   if (!delivered_) go_upstream();
+}
+
+std::chrono::steady_clock::time_point Pipeline::filter_deadline() const noexcept {
+  auto budget = snapshot_->options.filter_timeout;
+  if (route_ && route_->total_timeout.count() > 0) budget = std::min(budget, route_->total_timeout);
+  return exchange_.started() + budget;
+}
+
+bool Pipeline::filter_deadline_passed() {
+  // A blocking filter is not cut short: it is using the exchange on the worker thread right now.
+  if (delivered_ || waiting_token_ == 0 || blocking_running_) return false;
+  waiting_token_ = 0;  // a completion that arrives later finds no matching token
+  std::string who = route_ && entered_ > 0 && entered_ <= route_->filters.size()
+                        ? std::string(route_->filters[entered_ - 1]->name())
+                        : std::string("?");
+  fail(make_error(Errc::FilterTimeout, "filter '" + who + "' did not complete by the filter deadline"));
+  return true;
 }
 
 void Pipeline::resume(std::uint64_t token, std::optional<FilterResult> result, std::optional<Error> error) {

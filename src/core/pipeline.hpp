@@ -35,6 +35,13 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   void run();
   /// Answers with an engine error (mapped by the one table), running the response filters entered.
   void fail(Error error);
+  /// When the request phase must be over: the route's timeout or ServerOptions::filter_timeout
+  /// (the shorter), counted from the request head. Valid after route().
+  std::chrono::steady_clock::time_point filter_deadline() const noexcept;
+  /// The transport's timer saw filter_deadline() pass: if a deferred or blocking filter is still
+  /// running, the exchange fails with FilterTimeout (504) and its late completion is ignored.
+  /// Returns true if it did.
+  bool filter_deadline_passed();
 
  protected:
   /// Sends one attempt upstream; the subclass must call upstream_done() exactly once, on the serial context.
@@ -71,6 +78,7 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   std::optional<std::size_t> picked_;
   std::string upstream_target_;  // computed at routing, from the captures
   bool delivered_ = false;
+  bool blocking_running_ = false;  // a blocking filter's on_request is running on the worker
 };
 
 }  // namespace portico::detail
