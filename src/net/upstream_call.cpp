@@ -3,7 +3,9 @@
 // response head, and hand it to the pipeline. One retry on a fresh connection when a pooled one
 // turns out stale before any response byte, for idempotent requests whose body can be replayed.
 
+#include <algorithm>
 #include <array>
+#include <memory>
 
 #include "net/connect.hpp"
 #include "net/connection.hpp"
@@ -60,6 +62,23 @@ awaitable<Result<std::unique_ptr<UpstreamConn>>> connect(Loop& loop, const Endpo
   co_return conn;
 }
 
+/// Waits until `slots` wakes this request (a connection to the endpoint came free or returned to
+/// the pool) or `deadline` passes. The caller then tries the pool and the limit again.
+awaitable<void> wait_for_slot(Loop& loop, std::shared_ptr<EndpointSlots> slots, Clock::time_point deadline) {
+  asio::steady_timer timer(loop.io());
+  timer.expires_at(deadline);
+  slots->waiters.push_back(&timer);
+  struct Unlist {  // a timed-out (or destroyed) waiter leaves the list itself
+    EndpointSlots& s;
+    asio::steady_timer* t;
+    ~Unlist() {
+      auto it = std::find(s.waiters.begin(), s.waiters.end(), t);
+      if (it != s.waiters.end()) s.waiters.erase(it);
+    }
+  } unlist{*slots, &timer};
+  co_await timer.async_wait(use_nothrow);
+}
+
 }  // namespace
 
 void NetExchange::send_upstream(const Endpoint& endpoint, const detail::UpstreamRuntime& up, Request request,
@@ -104,7 +123,25 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
   const auto attempt_deadline = Clock::now() + timeout;
 
   for (int attempt_no = 0; attempt_no < 2; ++attempt_no) {
-    std::unique_ptr<UpstreamConn> c = attempt_no == 0 ? loop.pool().take(key, up->pool) : nullptr;
+    // A pooled connection (first attempt only), else a place under the endpoint's connection
+    // limit; at the limit, wait (bounded by the connect timeout) for one to come free, then 503.
+    std::unique_ptr<UpstreamConn> c;
+    SlotLease slot;
+    const auto wait_deadline = std::min(attempt_deadline, Clock::now() + up->connect_timeout);
+    for (;;) {
+      if (attempt_no == 0 && (c = loop.pool().take(key, up->pool))) break;
+      if (auto reserved = loop.pool().reserve(key, up->pool)) {
+        slot = std::move(*reserved);
+        break;
+      }
+      if (Clock::now() >= wait_deadline) {
+        upstream_done(make_error(Errc::Overloaded, "upstream connection limit (" +
+                                                       std::to_string(up->pool.max_connections.value_or(0)) +
+                                                       " per loop) reached for " + ep.authority()));
+        co_return;
+      }
+      co_await wait_for_slot(loop, loop.pool().slots(key), wait_deadline);
+    }
     if (!c) {
       auto connect_timeout = std::min(up->connect_timeout, std::chrono::duration_cast<std::chrono::milliseconds>(
                                                                attempt_deadline - Clock::now()));
@@ -118,6 +155,7 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
         co_return;
       }
       c = std::move(*made);
+      c->slot = std::move(slot);
     }
     ++c->requests;
     Watchdog& wd = c->watchdog;
