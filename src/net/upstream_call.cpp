@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
 
 #include "net/connect.hpp"
 #include "net/connection.hpp"
@@ -127,20 +128,22 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
     // limit; at the limit, wait (bounded by the connect timeout) for one to come free, then 503.
     std::unique_ptr<UpstreamConn> c;
     SlotLease slot;
-    const auto wait_deadline = std::min(attempt_deadline, Clock::now() + up->connect_timeout);
+    std::optional<Clock::time_point> wait_deadline;  // set on the first wait only (no clock read per request)
     for (;;) {
       if (attempt_no == 0 && (c = loop.pool().take(key, up->pool))) break;
       if (auto reserved = loop.pool().reserve(key, up->pool)) {
         slot = std::move(*reserved);
         break;
       }
-      if (Clock::now() >= wait_deadline) {
+      const auto now = Clock::now();
+      if (!wait_deadline) wait_deadline = std::min(attempt_deadline, now + up->connect_timeout);
+      if (now >= *wait_deadline) {
         upstream_done(make_error(Errc::Overloaded, "upstream connection limit (" +
                                                        std::to_string(up->pool.max_connections.value_or(0)) +
                                                        " per loop) reached for " + ep.authority()));
         co_return;
       }
-      co_await wait_for_slot(loop, loop.pool().slots(key), wait_deadline);
+      co_await wait_for_slot(loop, loop.pool().slots(key), *wait_deadline);
     }
     if (!c) {
       auto connect_timeout = std::min(up->connect_timeout, std::chrono::duration_cast<std::chrono::milliseconds>(
