@@ -80,6 +80,65 @@ awaitable<void> wait_for_slot(Loop& loop, std::shared_ptr<EndpointSlots> slots, 
   co_await timer.async_wait(use_nothrow);
 }
 
+/// Streams the client's body to the upstream with backpressure (read a piece, write it, repeat),
+/// re-chunking unless it is Content-Length framed. An error means the client's body failed (the
+/// upstream connection is closed); a write failure is not one (the upstream may have answered early).
+awaitable<std::optional<Error>> stream_client_body(ClientConnection& conn, UpstreamConn& c, const ServerOptions& opts,
+                                                   Clock::time_point deadline) {
+  if (!co_await conn.send_continue_if_needed())
+    co_return make_error(Errc::BadRequest, "client went away before its body");
+  const bool chunk_out = conn.body.kind() != BodyKind::ContentLength;
+  std::string piece, out;
+  for (;;) {
+    piece.clear();
+    auto step = co_await conn.body.read(conn.stream, conn.buffer, piece, kPiece, conn.watchdog,
+                                        opts.request_body_timeout);
+    if (conn.body.total() > opts.max_body_bytes) {
+      c.stream.close();
+      co_return make_error(Errc::BodyTooLarge, "request body over max_body_bytes");
+    }
+    out.clear();
+    if (step == BodyStep::Data) {
+      if (chunk_out)
+        detail::append_chunk(piece, out);
+      else
+        out = std::move(piece);
+      if (conn.body.done() && chunk_out) out += detail::kLastChunk;
+    } else if (step == BodyStep::Done) {
+      if (chunk_out) out = detail::kLastChunk;
+    } else {
+      c.stream.close();
+      co_return make_error(Errc::BadRequest, step == BodyStep::Invalid ? "invalid chunked request body"
+                                                                      : "the client's body stopped arriving");
+    }
+    if (!out.empty()) {
+      c.watchdog.arm_at(deadline);
+      auto [ec, n] = co_await c.stream.write_all(asio::buffer(out));
+      if (ec) break;  // the upstream stopped reading (it may have answered early): read its answer
+    }
+    if (conn.body.done()) break;
+  }
+  co_return std::nullopt;
+}
+
+/// Reads a whole upstream response body for a filter that needs it, bounded by `max` bytes.
+awaitable<Result<std::string>> read_whole_response_body(UpstreamConn& c, BodyReader& reader, std::uint64_t max,
+                                                        std::chrono::milliseconds timeout) {
+  std::string body;
+  for (;;) {
+    auto step = co_await reader.read(c.stream, c.buffer, body, kPiece, c.watchdog, timeout);
+    if (body.size() > max) {
+      c.stream.close();
+      co_return make_error(Errc::UpstreamProtocol, "response body over max_body_bytes for a buffering filter");
+    }
+    if (step == BodyStep::Data) continue;
+    if (step == BodyStep::Done) co_return body;
+    c.stream.close();
+    co_return make_error(step == BodyStep::TimedOut ? Errc::UpstreamTimeout : Errc::UpstreamReset,
+                         "the upstream response body broke off");
+  }
+}
+
 }  // namespace
 
 void NetExchange::send_upstream(const Endpoint& endpoint, const detail::UpstreamRuntime& up, Request request,
@@ -177,51 +236,14 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
       co_return;
     }
 
-    // Stream the client's body with backpressure: read a piece, write it, repeat.
+    // Stream the client's body with backpressure: read a piece, write it, repeat (in its own
+    // frame: the common bodiless request does not carry its locals).
     if (streaming) {
-      if (!co_await conn.send_continue_if_needed()) {
+      auto failure = co_await stream_client_body(conn, *c, opts, attempt_deadline);
+      if (failure) {
         client_body_failed = true;
-        upstream_done(make_error(Errc::BadRequest, "client went away before its body"));
+        upstream_done(std::move(*failure));
         co_return;
-      }
-      const bool chunk_out = conn.body.kind() != BodyKind::ContentLength;
-      std::string piece, out;
-      for (;;) {
-        piece.clear();
-        auto step = co_await conn.body.read(conn.stream, conn.buffer, piece, kPiece, conn.watchdog,
-                                            opts.request_body_timeout);
-        if (conn.body.total() > opts.max_body_bytes) {
-          client_body_failed = true;
-          c->stream.close();
-          upstream_done(make_error(Errc::BodyTooLarge, "request body over max_body_bytes"));
-          co_return;
-        }
-        out.clear();
-        if (step == BodyStep::Data) {
-          if (chunk_out)
-            detail::append_chunk(piece, out);
-          else
-            out = std::move(piece);
-          if (conn.body.done() && chunk_out) out += detail::kLastChunk;
-        } else if (step == BodyStep::Done) {
-          if (chunk_out) out = detail::kLastChunk;
-        } else {
-          client_body_failed = true;
-          c->stream.close();
-          upstream_done(make_error(step == BodyStep::TimedOut ? Errc::BadRequest : Errc::BadRequest,
-                                   step == BodyStep::Invalid ? "invalid chunked request body"
-                                                             : "the client's body stopped arriving"));
-          co_return;
-        }
-        if (!out.empty()) {
-          wd.arm_at(attempt_deadline);
-          auto [ec, n] = co_await c->stream.write_all(asio::buffer(out));
-          if (ec) {
-            // The upstream stopped reading (it may have answered early); try to read its answer.
-            break;
-          }
-        }
-        if (conn.body.done()) break;
       }
     }
 
@@ -287,22 +309,12 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
     upstream_keep_alive = rh.keep_alive;
     upstream_body.reset(rh.body, rh.content_length);
     if (compiled()->needs_response_body && !upstream_body.done()) {
-      std::string body;
-      for (;;) {
-        auto step = co_await upstream_body.read(c->stream, c->buffer, body, kPiece, wd, timeout);
-        if (body.size() > opts.max_body_bytes) {
-          c->stream.close();
-          upstream_done(make_error(Errc::UpstreamProtocol, "response body over max_body_bytes for a buffering filter"));
-          co_return;
-        }
-        if (step == BodyStep::Data) continue;
-        if (step == BodyStep::Done) break;
-        c->stream.close();
-        upstream_done(make_error(step == BodyStep::TimedOut ? Errc::UpstreamTimeout : Errc::UpstreamReset,
-                                 "the upstream response body broke off"));
+      auto body = co_await read_whole_response_body(*c, upstream_body, opts.max_body_bytes, timeout);
+      if (!body) {
+        upstream_done(std::move(body).error());
         co_return;
       }
-      rh.response.body = std::move(body);
+      rh.response.body = std::move(*body);
       upstream_body_buffered = true;
       rh.response.headers.remove("Transfer-Encoding");
       rh.response.headers.remove("Content-Length");

@@ -74,7 +74,9 @@ void UpstreamPool::put(const std::string& key, std::unique_ptr<UpstreamConn> con
     entry.idle.front()->stream.close();  // drop the coldest
     entry.idle.erase(entry.idle.begin());
   }
-  if (conn->buffer.capacity() > 1024) std::string().swap(conn->buffer);  // idle: hold no buffer
+  // Idle: keep a buffer of up to one read area (the next response needs it again; freeing it made
+  // every request re-allocate it), release a larger one.
+  if (conn->buffer.capacity() > UpstreamConn::kReadBytes) std::string().swap(conn->buffer);
   conn->idle_since = std::chrono::steady_clock::now();
   if (!conn->stream.is_tls()) watch(entry, *conn);
   entry.idle.push_back(std::move(conn));
