@@ -33,7 +33,14 @@ void EndpointSlots::wake_one() noexcept {
 std::optional<SlotLease> UpstreamPool::reserve(const std::string& key, const PoolOptions& options) {
   auto& entry = pools_[key];
   const std::size_t limit = options.max_connections.value_or(0);
-  if (limit != 0 && entry.slots->open >= limit) return std::nullopt;
+  if (limit != 0 && entry.slots->open >= limit) {
+    if (entry.idle.empty()) return std::nullopt;
+    // A retry that wants a fresh connection: the coldest idle one makes room (its slot comes back
+    // as it is destroyed).
+    unwatch(*entry.idle.front());
+    entry.idle.front()->stream.close();
+    entry.idle.erase(entry.idle.begin());
+  }
   return SlotLease(entry.slots);
 }
 

@@ -77,8 +77,9 @@ class UpstreamPool {
   /// Returns a connection after a clean exchange; closes it if the pool is full or it is worn out
   /// (max_requests_per_connection). Wakes a request waiting for the endpoint's connection limit.
   void put(const std::string& key, std::unique_ptr<UpstreamConn> conn, const PoolOptions& options);
-  /// A place for a new connection to `key`, or nullopt when max_connections are open (then wait
-  /// on slots(key) and try again).
+  /// A place for a new connection to `key`, or nullopt when max_connections are open and none of
+  /// them is idle (then wait on slots(key) and try again). At the limit, an idle one is closed to
+  /// make room.
   std::optional<SlotLease> reserve(const std::string& key, const PoolOptions& options);
   /// The counter and wait list of `key` (made on first use; shared with the connections it counts).
   std::shared_ptr<EndpointSlots> slots(const std::string& key);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "net/upstream_pool.hpp"
 #include "support/net_helpers.hpp"
 
 using namespace portico;
@@ -149,4 +150,53 @@ TEST_CASE("pool: a request that cannot get a connection in time gets 503", "[int
   c.send("GET /fast HTTP/1.1\r\nHost: h\r\n\r\n");
   CHECK(status_of(c.read_response()) == 200);
   CHECK(up.connections() == 1);
+}
+
+TEST_CASE("pool: slots count open connections, wake the oldest waiter, and idle ones make room", "[integration][pool]") {
+  using portico::net::Stream;
+  using portico::net::UpstreamConn;
+  using portico::net::UpstreamPool;
+  ScriptedUpstream up([](const Received&) { return ScriptedUpstream::ok("ok"); });
+  asio::io_context io;
+  UpstreamPool pool;
+  const PoolOptions o{.max_idle = 4, .idle_timeout = 60000ms, .max_requests_per_connection = 0, .max_connections = 1};
+  auto lease = pool.reserve("k", o);
+  REQUIRE(lease);
+  CHECK(pool.slots("k")->open == 1);
+  CHECK_FALSE(pool.reserve("k", o));  // at the limit with nothing idle
+
+  // Two waiters; giving a place back wakes the oldest only.
+  asio::steady_timer first(io), second(io);
+  first.expires_after(std::chrono::hours(1));
+  second.expires_after(std::chrono::hours(1));
+  std::vector<int> woken;
+  first.async_wait([&](std::error_code ec) { if (ec == asio::error::operation_aborted) woken.push_back(1); });
+  second.async_wait([&](std::error_code ec) { if (ec == asio::error::operation_aborted) woken.push_back(2); });
+  pool.slots("k")->waiters.push_back(&first);
+  pool.slots("k")->waiters.push_back(&second);
+  lease.reset();
+  io.poll();
+  CHECK(woken == std::vector<int>{1});
+  CHECK(pool.slots("k")->open == 0);
+  pool.slots("k")->waiters.clear();
+
+  // A pooled connection holds its place while idle; a new reservation at the limit closes it.
+  lease = pool.reserve("k", o);
+  REQUIRE(lease);
+  asio::ip::tcp::socket s(io);
+  s.connect({asio::ip::make_address("127.0.0.1"), up.port()});
+  auto c = std::make_unique<UpstreamConn>(Stream(std::move(s)));
+  c->slot = std::move(*lease);
+  c->requests = 1;
+  pool.put("k", std::move(c), o);
+  CHECK(pool.idle_count() == 1);
+  CHECK(pool.slots("k")->open == 1);
+  auto fresh = pool.reserve("k", o);
+  CHECK(fresh);
+  CHECK(pool.idle_count() == 0);
+  CHECK(pool.slots("k")->open == 1);
+  CHECK(up.wait_for_closed(1));
+  fresh.reset();
+  CHECK(pool.slots("k")->open == 0);
+  pool.clear();
 }
