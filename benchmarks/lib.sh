@@ -317,7 +317,7 @@ start_upstream_nginx() {
 }
 
 # nginx as a reverse proxy on $1 to 127.0.0.1:$2 with $THREADS workers and an upstream
-# keep-alive pool (keepalive 64 idle connections per worker, HTTP/1.1, Connection cleared),
+# keep-alive pool (keepalive 1024 idle connections per worker, HTTP/1.1, Connection cleared),
 # adding the same forwarding headers Portico adds. Sets LAST_PID to the master PID.
 start_nginx_proxy() {
   local port=$1 upstream_port=$2
@@ -337,7 +337,7 @@ http {
 $(nginx_common_http "$dir")
   upstream backend {
     server 127.0.0.1:$upstream_port;
-    keepalive 64;
+    keepalive 1024;
     keepalive_requests 10000;
     keepalive_timeout 60s;
   }
@@ -365,7 +365,8 @@ EOF
 }
 
 # Portico (examples/ocelot_gateway) on $1 proxying every path to 127.0.0.1:$2 with $THREADS
-# loops. MaxConnections is raised for the 10,000-connection test; everything else is default.
+# loops. MaxConnections is raised for the 10,000-connection test and ForwardClientHost sends the same
+# X-Forwarded-Host/Forwarded host= as the nginx config; everything else (the pool included) is default.
 write_portico_config() {
   local file=$1 upstream_port=$2
   cat >"$file" <<EOF
@@ -380,7 +381,7 @@ write_portico_config() {
     }
   ],
   "GlobalConfiguration": {
-    "ServerOptions": { "MaxConnections": 100000, "KeepAliveIdleTimeoutMs": 300000 }
+    "ServerOptions": { "MaxConnections": 100000, "KeepAliveIdleTimeoutMs": 300000, "ForwardClientHost": true }
   }
 }
 EOF

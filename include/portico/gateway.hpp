@@ -73,6 +73,19 @@ struct ServerOptions {
   std::size_t rejected_log_per_second = 10;         ///< rejection lines per second (burst as many); 0: none
   std::string request_id_header = "X-Request-Id";   ///< kept if the client sent it, else generated; forwarded
   std::string via = "1.1 portico";                  ///< appended as a Via hop; empty: no Via
+  /// Echo the client's Host as X-Forwarded-Host, X-Forwarded-Port and Forwarded's host= on every
+  /// route. Off: only on routes that match on hosts or ask (Route::forward_client_host).
+  bool forward_client_host = false;
+  /// Set X-Real-IP to the resolved client address (see trusted_proxies). Off: a client's X-Real-IP
+  /// is dropped, and one from a trusted proxy is forwarded as sent.
+  bool set_x_real_ip = false;
+  // Upstream keep-alive pools: one per event loop and endpoint. An Upstream's PoolOptions override these.
+  std::size_t upstream_max_idle_per_endpoint = 1024;          ///< idle connections kept; 0: no keep-alive
+  std::chrono::milliseconds upstream_idle_timeout{60000};     ///< an idle connection older than this is closed
+  std::size_t upstream_max_requests_per_connection = 10000;   ///< closed after this many requests; 0: no limit
+  /// Open connections (idle and busy) per loop and endpoint; 0: no limit. A request that finds the
+  /// limit reached waits up to the connect timeout for one to come free, then gets 503.
+  std::size_t upstream_max_connections_per_endpoint = 1024;
 };
 
 /// A certificate for TLS termination; `server_names` select it by SNI (empty: the default one).

@@ -64,6 +64,9 @@ class Route {
   Route& filter(FilterPtr filter);
   /// Sends the client's Host header upstream instead of the endpoint's authority.
   Route& preserve_host(bool on = true);
+  /// Echoes the client's Host as X-Forwarded-Host, X-Forwarded-Port and Forwarded's host= (off by
+  /// default: a client-chosen value; on for a route that matches on host(), whose Host was checked).
+  Route& forward_client_host(bool on = true);
   /// Total time for the request upstream, all attempts included (0: the gateway default).
   Route& timeout(std::chrono::milliseconds total);
   /// Sends a different method upstream (Ocelot's DownstreamHttpMethod).
@@ -84,6 +87,7 @@ class Route {
   const std::optional<Upstream>& inline_upstream() const noexcept { return inline_upstream_; }
   const std::vector<FilterPtr>& filters() const noexcept { return filters_; }
   bool preserves_host() const noexcept { return preserve_host_; }
+  bool forwards_client_host() const noexcept { return forward_client_host_; }
   std::chrono::milliseconds total_timeout() const noexcept { return timeout_; }
   const std::string& downstream_method_override() const noexcept { return downstream_method_; }
 
@@ -102,6 +106,7 @@ class Route {
   std::optional<Upstream> inline_upstream_;
   std::vector<FilterPtr> filters_;
   bool preserve_host_ = false;
+  bool forward_client_host_ = false;
   std::chrono::milliseconds timeout_{0};
   std::string downstream_method_;
 };

@@ -93,11 +93,13 @@ struct UpstreamTls {
   std::string client_key_file;    ///< PEM client key for mTLS (optional)
 };
 
-/// Per-upstream keep-alive pool limits (per event loop, per endpoint).
+/// Per-upstream keep-alive pool limits (per event loop, per endpoint); an unset field takes the
+/// gateway's ServerOptions::upstream_* value, where the defaults are documented.
 struct PoolOptions {
-  std::size_t max_idle = 64;
-  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
-  std::size_t max_requests_per_connection = 10000;
+  std::optional<std::size_t> max_idle;                     ///< idle connections kept; 0: no keep-alive
+  std::optional<std::chrono::milliseconds> idle_timeout;   ///< idle longer: closed
+  std::optional<std::size_t> max_requests_per_connection;  ///< then closed; 0: no limit
+  std::optional<std::size_t> max_connections;              ///< open (idle + busy); 0: no limit
 };
 
 /// A named set of endpoints and how to reach them. A value: build it, then give it to a Config.

@@ -224,6 +224,15 @@ class Loader {
     size("MaxConnections", 1000000, o.max_connections);
     size("MaxInFlightPerLoop", 1000000, o.max_in_flight_per_loop);
     size("MaxUpstreamHeaderBytes", 16 * kMiB, o.max_upstream_header_bytes);
+    auto count = [&](std::string_view key, auto& field) {  // 0 allowed: "none" or "no limit"
+      if (auto v = s.integer(key, 0, 1000000)) field = static_cast<std::size_t>(*v);
+    };
+    count("UpstreamMaxIdlePerEndpoint", o.upstream_max_idle_per_endpoint);
+    millis("UpstreamIdleTimeoutMs", o.upstream_idle_timeout);
+    count("UpstreamMaxRequestsPerConnection", o.upstream_max_requests_per_connection);
+    count("UpstreamMaxConnectionsPerEndpoint", o.upstream_max_connections_per_endpoint);
+    if (auto v = s.boolean("ForwardClientHost")) o.forward_client_host = *v;
+    if (auto v = s.boolean("SetXRealIp")) o.set_x_real_ip = *v;
     if (auto list = s.strings("TrustedProxies")) {
       o.trusted_proxies.clear();
       for (std::size_t k = 0; k < list->size(); ++k) {
@@ -363,10 +372,10 @@ class Loader {
     if (h.use_proxy.value_or(false)) warn(o.path_of("UseProxy"), "outbound HTTP proxies are not supported; ignored");
     if (h.use_tracing.value_or(false)) warn(o.path_of("UseTracing"), "tracing is not implemented yet; ignored");
     if (h.max_connections_per_server)
-      warn(o.path_of("MaxConnectionsPerServer"), "a per-server connection cap is not implemented yet; ignored");
+      warn(o.path_of("MaxConnectionsPerServer"), "per-route connection caps are not supported (ServerOptions.UpstreamMaxConnectionsPerEndpoint caps every endpoint); ignored");
     if (h.pooled_connection_lifetime_seconds)
       warn(o.path_of("PooledConnectionLifetimeSeconds"),
-           "pooled connections close after PoolOptions::idle_timeout, not after a lifetime; ignored");
+           "pooled connections close after ServerOptions.UpstreamIdleTimeoutMs idle or UpstreamMaxRequestsPerConnection requests, not after a lifetime; ignored");
     o.finish();
     return h;
   }

@@ -73,7 +73,7 @@ namespace {
 /// The fields a proxy treats specially, recognised by length first so that most names cost one
 /// switch and at most a couple of case-insensitive compares.
 enum class Field : std::uint8_t {
-  Other, HopByHop, Connection, ContentLength, Host, Xff, XfProto, XfHost, XfPort, Forwarded, Via
+  Other, HopByHop, Connection, ContentLength, Host, Xff, XfProto, XfHost, XfPort, Forwarded, Via, RealIp
 };
 
 Field classify(std::string_view n) noexcept {
@@ -82,7 +82,9 @@ Field classify(std::string_view n) noexcept {
     case 3: return iequals(n, "Via") ? Field::Via : Field::Other;
     case 4: return iequals(n, "Host") ? Field::Host : Field::Other;
     case 7: return iequals(n, "Upgrade") || iequals(n, "Trailer") ? Field::HopByHop : Field::Other;
-    case 9: return iequals(n, "Forwarded") ? Field::Forwarded : Field::Other;
+    case 9:
+      if (iequals(n, "Forwarded")) return Field::Forwarded;
+      return iequals(n, "X-Real-IP") ? Field::RealIp : Field::Other;
     case 10:
       if (iequals(n, "Connection")) return Field::Connection;
       return iequals(n, "Keep-Alive") ? Field::HopByHop : Field::Other;
@@ -162,6 +164,9 @@ Result<Headers> build_upstream_headers(Headers& source, bool consume, const Requ
         if (!trusted_peer) continue;
         kept_port = true;
         break;
+      case Field::RealIp:
+        if (!trusted_peer || s.set_real_ip) continue;  // a client's own claim is never believed
+        break;
       case Field::Other:
         if (!s.request_id_header.empty() && f.name.size() == s.request_id_header.size() &&
             iequals(f.name, s.request_id_header))
@@ -181,14 +186,19 @@ Result<Headers> build_upstream_headers(Headers& source, bool consume, const Requ
   out.add("X-Forwarded-For", std::move(xff));
   const std::string_view proto = client.secure ? "https" : "http";
   if (!kept_proto) out.add("X-Forwarded-Proto", std::string(proto));
-  if (!kept_host && !host_value.empty()) out.add("X-Forwarded-Host", host_value);
-  if (!kept_port) out.add("X-Forwarded-Port", std::string(host_port_of(host_value, client.secure)));
+  // The client's Host is whatever the client typed: echoing it lets a client poison links the
+  // upstream builds from it (password-reset mails), so it is forwarded only when asked.
+  const bool echo_host = s.forward_host && !host_value.empty();
+  if (!kept_host && echo_host) out.add("X-Forwarded-Host", host_value);
+  if (!kept_port && echo_host) out.add("X-Forwarded-Port", std::string(host_port_of(host_value, client.secure)));
+  if (s.set_real_ip)
+    out.add("X-Real-IP", s.trusted ? resolve_client_address(client, *s.trusted) : client.remote_address);
 
   // Forwarded (RFC 7239): a trusted one extended, otherwise a fresh one.
   if (!fwd.empty()) fwd += ", ";
   fwd += "for=";
   fwd += forwarded_node(client.remote_address);
-  if (!host_value.empty()) {
+  if (echo_host) {
     fwd += ";host=";
     if (needs_forwarded_quotes(host_value)) {
       fwd += '"';

@@ -21,6 +21,8 @@ struct ForwardSettings {
   const CidrSet* trusted = nullptr;
   std::string_view upstream_authority;  // "host:port" for Host (omitting default ports is the caller's choice)
   bool preserve_host = false;
+  bool forward_host = false;            // X-Forwarded-Host, X-Forwarded-Port and Forwarded's host= from the client's Host
+  bool set_real_ip = false;             // X-Real-IP: the resolved client address (else a trusted proxy's is kept)
   std::string_view request_id_header;   // "" to not forward one
   std::string_view request_id;
   std::string_view via;                 // "" for no Via
@@ -29,7 +31,9 @@ struct ForwardSettings {
 /// Builds the upstream's header list from the client's `source` fields in one pass: drops
 /// Connection and the fields it names, Keep-Alive, TE, Transfer-Encoding, Upgrade, Trailer,
 /// Proxy-Connection, Content-Length (the engine sets framing) and Host; then sets Host, the
-/// forwarding headers, Via and the request id. Fields the gateway sets itself are never dropped
+/// forwarding headers, Via and the request id. The client's Host (a client-controlled value) is
+/// echoed as X-Forwarded-Host/-Port and Forwarded's host= only with `forward_host`; a client's
+/// X-Real-IP is kept only from a trusted proxy. Fields the gateway sets itself are never dropped
 /// because Connection named them. With `consume`, the strings are moved out of `source`.
 /// Errors (400): Connection names Host, Content-Length, Transfer-Encoding or Authorization.
 Result<Headers> build_upstream_headers(Headers& source, bool consume, const Request& client, const ForwardSettings& s);

@@ -257,6 +257,9 @@ void Pipeline::go_upstream() {
   fs.trusted = &snapshot_->trusted_proxies;
   fs.upstream_authority = authority;
   fs.preserve_host = route_->route->preserves_host();
+  // A route that matches on hosts only sees a Host it was configured for.
+  fs.forward_host = opts.forward_client_host || route_->route->forwards_client_host() || !route_->route->hosts().empty();
+  fs.set_real_ip = opts.set_x_real_ip;
   fs.request_id_header = opts.request_id_header;
   fs.request_id = exchange_.request_id();
   fs.via = opts.via;

@@ -88,6 +88,11 @@ Route& Route::preserve_host(bool on) {
   return *this;
 }
 
+Route& Route::forward_client_host(bool on) {
+  forward_client_host_ = on;
+  return *this;
+}
+
 Route& Route::timeout(std::chrono::milliseconds total) {
   timeout_ = total;
   return *this;

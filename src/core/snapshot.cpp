@@ -27,7 +27,14 @@ Result<std::unique_ptr<UpstreamRuntime>> compile_upstream(const Upstream& u, con
   auto rt = std::make_unique<UpstreamRuntime>();
   rt->name = u.name();
   rt->tls = u.tls_options();
-  rt->pool = u.pool_options();
+  const PoolOptions& pool = u.pool_options();
+  rt->pool.max_idle = pool.max_idle.value_or(options.upstream_max_idle_per_endpoint);
+  rt->pool.idle_timeout = pool.idle_timeout.value_or(options.upstream_idle_timeout);
+  rt->pool.max_requests_per_connection =
+      pool.max_requests_per_connection.value_or(options.upstream_max_requests_per_connection);
+  rt->pool.max_connections = pool.max_connections.value_or(options.upstream_max_connections_per_endpoint);
+  if (rt->pool.idle_timeout->count() <= 0)
+    return make_error(Errc::InvalidConfig, "must be positive", where + ".pool.idle_timeout");
   rt->connect_timeout = u.connect_timeout().count() > 0 ? u.connect_timeout() : options.upstream_connect_timeout;
   rt->response_timeout = u.response_timeout().count() > 0 ? u.response_timeout() : options.upstream_timeout;
   for (std::size_t i = 0; i < u.endpoints().size(); ++i) {
@@ -76,6 +83,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(Config config, std::uint
   if (o.max_connections == 0) return make_error(Errc::InvalidConfig, "must be at least 1", "options.max_connections");
   if (o.idle_park_after.count() <= 0)
     return make_error(Errc::InvalidConfig, "must be positive", "options.idle_park_after");
+  if (o.upstream_idle_timeout.count() <= 0)
+    return make_error(Errc::InvalidConfig, "must be positive", "options.upstream_idle_timeout");
   for (std::size_t i = 0; i < o.trusted_proxies.size(); ++i) {
     auto c = Cidr::parse(o.trusted_proxies[i]);
     if (!c)

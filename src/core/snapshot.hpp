@@ -20,7 +20,7 @@ struct UpstreamRuntime {
   std::vector<Endpoint> endpoints;
   std::unique_ptr<LoadBalancer> balancer;
   UpstreamTls tls;
-  PoolOptions pool;
+  PoolOptions pool;  // resolved against ServerOptions: every field is set
   std::chrono::milliseconds connect_timeout{0};   // resolved: never 0
   std::chrono::milliseconds response_timeout{0};  // resolved: never 0
   std::vector<std::string> pool_keys;  // per endpoint: identifies its keep-alive pool across reloads

@@ -3,7 +3,10 @@
 // response head, and hand it to the pipeline. One retry on a fresh connection when a pooled one
 // turns out stale before any response byte, for idempotent requests whose body can be replayed.
 
+#include <algorithm>
 #include <array>
+#include <memory>
+#include <optional>
 
 #include "net/connect.hpp"
 #include "net/connection.hpp"
@@ -60,6 +63,95 @@ awaitable<Result<std::unique_ptr<UpstreamConn>>> connect(Loop& loop, const Endpo
   co_return conn;
 }
 
+/// Waits until `slots` wakes this request (a connection to the endpoint came free or returned to
+/// the pool) or `deadline` passes. The caller then tries the pool and the limit again.
+awaitable<void> wait_for_slot(Loop& loop, std::shared_ptr<EndpointSlots> slots, Clock::time_point deadline) {
+  asio::steady_timer timer(loop.io());
+  timer.expires_at(deadline);
+  slots->waiters.push_back(&timer);
+  struct Unlist {  // a timed-out (or destroyed) waiter leaves the list itself
+    EndpointSlots& s;
+    asio::steady_timer* t;
+    ~Unlist() {
+      auto it = std::find(s.waiters.begin(), s.waiters.end(), t);
+      if (it != s.waiters.end()) s.waiters.erase(it);
+    }
+  } unlist{*slots, &timer};
+  co_await timer.async_wait(use_nothrow);
+}
+
+/// Streams the client's body to the upstream with backpressure (read a piece, write it, repeat),
+/// re-chunking unless it is Content-Length framed. An error means the client's body failed (the
+/// upstream connection is closed); a write failure is not one (the upstream may have answered early).
+awaitable<std::optional<Error>> stream_client_body(ClientConnection& conn, UpstreamConn& c, const ServerOptions& opts,
+                                                   Clock::time_point deadline, std::string_view request_id) {
+  if (!co_await conn.send_continue_if_needed())
+    co_return make_error(Errc::BadRequest, "client went away before its body");
+  const bool chunk_out = conn.body.kind() != BodyKind::ContentLength;
+  std::string piece, out;
+  for (;;) {
+    piece.clear();
+    BodyStep step = BodyStep::Data;
+    if (!conn.body_prefix.empty())  // read (and validated) before the upstream request started
+      piece = std::move(conn.body_prefix);
+    else
+      step = co_await conn.body.read(conn.stream, conn.buffer, piece, kPiece, conn.watchdog,
+                                     opts.request_body_timeout);
+    conn.body_prefix.clear();
+    if (conn.body.total() > opts.max_body_bytes) {
+      note_rejection(conn.loop, conn, request_id, 413, "request body over max_body_bytes");
+      c.stream.close();
+      co_return make_error(Errc::BodyTooLarge, "request body over max_body_bytes");
+    }
+    out.clear();
+    if (step == BodyStep::Data) {
+      if (chunk_out)
+        detail::append_chunk(piece, out);
+      else
+        out = std::move(piece);
+      if (conn.body.done() && chunk_out) out += detail::kLastChunk;
+    } else if (step == BodyStep::Done) {
+      if (chunk_out) out = detail::kLastChunk;
+    } else {
+      // The upstream request is aborted: its connection closes, so it never sees a complete
+      // request the gateway refused.
+      c.stream.close();
+      if (step == BodyStep::Closed) co_return make_error(Errc::BadRequest, "the client went away during its body");
+      if (step == BodyStep::TimedOut) {
+        note_rejection(conn.loop, conn, request_id, 408, "the request body stopped arriving");
+        co_return make_error(Errc::RequestTimeout, "the client's body stopped arriving");
+      }
+      note_rejection(conn.loop, conn, request_id, 400, conn.body.error_reason());
+      co_return make_error(Errc::BadRequest, "invalid chunked request body: " + std::string(conn.body.error_reason()));
+    }
+    if (!out.empty()) {
+      c.watchdog.arm_at(deadline);
+      auto [ec, n] = co_await c.stream.write_all(asio::buffer(out));
+      if (ec) break;  // the upstream stopped reading (it may have answered early): read its answer
+    }
+    if (conn.body.done()) break;
+  }
+  co_return std::nullopt;
+}
+
+/// Reads a whole upstream response body for a filter that needs it, bounded by `max` bytes.
+awaitable<Result<std::string>> read_whole_response_body(UpstreamConn& c, BodyReader& reader, std::uint64_t max,
+                                                        std::chrono::milliseconds timeout) {
+  std::string body;
+  for (;;) {
+    auto step = co_await reader.read(c.stream, c.buffer, body, kPiece, c.watchdog, timeout);
+    if (body.size() > max) {
+      c.stream.close();
+      co_return make_error(Errc::UpstreamProtocol, "response body over max_body_bytes for a buffering filter");
+    }
+    if (step == BodyStep::Data) continue;
+    if (step == BodyStep::Done) co_return body;
+    c.stream.close();
+    co_return make_error(step == BodyStep::TimedOut ? Errc::UpstreamTimeout : Errc::UpstreamReset,
+                         "the upstream response body broke off");
+  }
+}
+
 }  // namespace
 
 void NetExchange::send_upstream(const Endpoint& endpoint, const detail::UpstreamRuntime& up, Request request,
@@ -104,7 +196,27 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
   const auto attempt_deadline = Clock::now() + timeout;
 
   for (int attempt_no = 0; attempt_no < 2; ++attempt_no) {
-    std::unique_ptr<UpstreamConn> c = attempt_no == 0 ? loop.pool().take(key, up->pool) : nullptr;
+    // A pooled connection (first attempt only), else a place under the endpoint's connection
+    // limit; at the limit, wait (bounded by the connect timeout) for one to come free, then 503.
+    std::unique_ptr<UpstreamConn> c;
+    SlotLease slot;
+    std::optional<Clock::time_point> wait_deadline;  // set on the first wait only (no clock read per request)
+    for (;;) {
+      if (attempt_no == 0 && (c = loop.pool().take(key, up->pool))) break;
+      if (auto reserved = loop.pool().reserve(key, up->pool)) {
+        slot = std::move(*reserved);
+        break;
+      }
+      const auto now = Clock::now();
+      if (!wait_deadline) wait_deadline = std::min(attempt_deadline, now + up->connect_timeout);
+      if (now >= *wait_deadline) {
+        upstream_done(make_error(Errc::Overloaded, "upstream connection limit (" +
+                                                       std::to_string(up->pool.max_connections.value_or(0)) +
+                                                       " per loop) reached for " + ep.authority()));
+        co_return;
+      }
+      co_await wait_for_slot(loop, loop.pool().slots(key), *wait_deadline);
+    }
     if (!c) {
       auto connect_timeout = std::min(up->connect_timeout, std::chrono::duration_cast<std::chrono::milliseconds>(
                                                                attempt_deadline - Clock::now()));
@@ -118,6 +230,7 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
         co_return;
       }
       c = std::move(*made);
+      c->slot = std::move(slot);
     }
     ++c->requests;
     Watchdog& wd = c->watchdog;
@@ -136,66 +249,14 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
       co_return;
     }
 
-    // Stream the client's body with backpressure: read a piece, write it, repeat.
+    // Stream the client's body with backpressure: read a piece, write it, repeat (in its own
+    // frame: the common bodiless request does not carry its locals).
     if (streaming) {
-      if (!co_await conn.send_continue_if_needed()) {
+      auto failure = co_await stream_client_body(conn, *c, opts, attempt_deadline, exchange().request_id());
+      if (failure) {
         client_body_failed = true;
-        upstream_done(make_error(Errc::BadRequest, "client went away before its body"));
+        upstream_done(std::move(*failure));
         co_return;
-      }
-      const bool chunk_out = conn.body.kind() != BodyKind::ContentLength;
-      std::string piece, out;
-      for (;;) {
-        piece.clear();
-        BodyStep step = BodyStep::Data;
-        if (!conn.body_prefix.empty())  // read (and validated) before the upstream request started
-          piece = std::move(conn.body_prefix);
-        else
-          step = co_await conn.body.read(conn.stream, conn.buffer, piece, kPiece, conn.watchdog,
-                                         opts.request_body_timeout);
-        conn.body_prefix.clear();
-        if (conn.body.total() > opts.max_body_bytes) {
-          client_body_failed = true;
-          note_rejection(loop, conn, exchange().request_id(), 413, "request body over max_body_bytes");
-          c->stream.close();
-          upstream_done(make_error(Errc::BodyTooLarge, "request body over max_body_bytes"));
-          co_return;
-        }
-        out.clear();
-        if (step == BodyStep::Data) {
-          if (chunk_out)
-            detail::append_chunk(piece, out);
-          else
-            out = std::move(piece);
-          if (conn.body.done() && chunk_out) out += detail::kLastChunk;
-        } else if (step == BodyStep::Done) {
-          if (chunk_out) out = detail::kLastChunk;
-        } else {
-          // The upstream request is aborted: its connection closes, so it never sees a complete
-          // request the gateway refused.
-          client_body_failed = true;
-          c->stream.close();
-          if (step == BodyStep::Closed) {
-            upstream_done(make_error(Errc::BadRequest, "the client went away during its body"));
-          } else if (step == BodyStep::TimedOut) {
-            note_rejection(loop, conn, exchange().request_id(), 408, "the request body stopped arriving");
-            upstream_done(make_error(Errc::RequestTimeout, "the client's body stopped arriving"));
-          } else {
-            note_rejection(loop, conn, exchange().request_id(), 400, conn.body.error_reason());
-            upstream_done(make_error(Errc::BadRequest,
-                                     "invalid chunked request body: " + std::string(conn.body.error_reason())));
-          }
-          co_return;
-        }
-        if (!out.empty()) {
-          wd.arm_at(attempt_deadline);
-          auto [ec, n] = co_await c->stream.write_all(asio::buffer(out));
-          if (ec) {
-            // The upstream stopped reading (it may have answered early); try to read its answer.
-            break;
-          }
-        }
-        if (conn.body.done()) break;
       }
     }
 
@@ -261,22 +322,12 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
     upstream_keep_alive = rh.keep_alive;
     upstream_body.reset(rh.body, rh.content_length);
     if (compiled()->needs_response_body && !upstream_body.done()) {
-      std::string body;
-      for (;;) {
-        auto step = co_await upstream_body.read(c->stream, c->buffer, body, kPiece, wd, timeout);
-        if (body.size() > opts.max_body_bytes) {
-          c->stream.close();
-          upstream_done(make_error(Errc::UpstreamProtocol, "response body over max_body_bytes for a buffering filter"));
-          co_return;
-        }
-        if (step == BodyStep::Data) continue;
-        if (step == BodyStep::Done) break;
-        c->stream.close();
-        upstream_done(make_error(step == BodyStep::TimedOut ? Errc::UpstreamTimeout : Errc::UpstreamReset,
-                                 "the upstream response body broke off"));
+      auto body = co_await read_whole_response_body(*c, upstream_body, opts.max_body_bytes, timeout);
+      if (!body) {
+        upstream_done(std::move(body).error());
         co_return;
       }
-      rh.response.body = std::move(body);
+      rh.response.body = std::move(*body);
       upstream_body_buffered = true;
       rh.response.headers.remove("Transfer-Encoding");
       rh.response.headers.remove("Content-Length");

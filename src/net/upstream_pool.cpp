@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace portico::net {
@@ -22,6 +23,29 @@ bool looks_alive(UpstreamConn& c) {
 
 }  // namespace
 
+void EndpointSlots::wake_one() noexcept {
+  if (waiters.empty()) return;
+  asio::steady_timer* t = waiters.front();
+  waiters.pop_front();
+  t->cancel();
+}
+
+std::optional<SlotLease> UpstreamPool::reserve(const std::string& key, const PoolOptions& options) {
+  auto& entry = pools_[key];
+  const std::size_t limit = options.max_connections.value_or(0);
+  if (limit != 0 && entry.slots->open >= limit) {
+    if (entry.idle.empty()) return std::nullopt;
+    // A retry that wants a fresh connection: the coldest idle one makes room (its slot comes back
+    // as it is destroyed).
+    unwatch(*entry.idle.front());
+    entry.idle.front()->stream.close();
+    entry.idle.erase(entry.idle.begin());
+  }
+  return SlotLease(entry.slots);
+}
+
+std::shared_ptr<EndpointSlots> UpstreamPool::slots(const std::string& key) { return pools_[key].slots; }
+
 std::unique_ptr<UpstreamConn> UpstreamPool::take(const std::string& key, const PoolOptions& options) {
   auto it = pools_.find(key);
   if (it == pools_.end()) return nullptr;
@@ -32,7 +56,7 @@ std::unique_ptr<UpstreamConn> UpstreamPool::take(const std::string& key, const P
     idle.pop_back();
     const bool alive = looks_alive(*c);
     unwatch(*c);
-    if (now - c->idle_since > options.idle_timeout || !alive) {
+    if (now - c->idle_since > *options.idle_timeout || !alive) {
       c->stream.close();
       continue;
     }
@@ -43,22 +67,27 @@ std::unique_ptr<UpstreamConn> UpstreamPool::take(const std::string& key, const P
 }
 
 void UpstreamPool::put(const std::string& key, std::unique_ptr<UpstreamConn> conn, const PoolOptions& options) {
-  if (!conn || !conn->buffer.empty() || conn->requests >= options.max_requests_per_connection ||
-      options.max_idle == 0 || !conn->stream.is_open()) {
+  const std::size_t max_requests = options.max_requests_per_connection.value_or(0);
+  const std::size_t max_idle = options.max_idle.value_or(0);
+  if (!conn || !conn->buffer.empty() || (max_requests != 0 && conn->requests >= max_requests) || max_idle == 0 ||
+      !conn->stream.is_open()) {
     if (conn) conn->stream.close();
-    return;
+    return;  // the connection's slot is given back (and a waiter woken) as it is destroyed
   }
   auto& entry = pools_[key];
-  entry.idle_timeout = options.idle_timeout;
-  if (entry.idle.size() >= options.max_idle) {
+  entry.idle_timeout = *options.idle_timeout;
+  if (entry.idle.size() >= max_idle) {
     unwatch(*entry.idle.front());
     entry.idle.front()->stream.close();  // drop the coldest
     entry.idle.erase(entry.idle.begin());
   }
-  if (conn->buffer.capacity() > 1024) std::string().swap(conn->buffer);  // idle: hold no buffer
+  // Idle: keep a buffer of up to one read area (the next response needs it again; freeing it made
+  // every request re-allocate it), release a larger one.
+  if (conn->buffer.capacity() > UpstreamConn::kReadBytes) std::string().swap(conn->buffer);
   conn->idle_since = std::chrono::steady_clock::now();
   if (!conn->stream.is_tls()) watch(entry, *conn);
   entry.idle.push_back(std::move(conn));
+  entry.slots->wake_one();  // a request waiting at the connection limit can take this one
 }
 
 void UpstreamPool::watch(Entry& entry, UpstreamConn& conn) {

@@ -114,6 +114,12 @@ inline void check_server_options(const ServerOptions& o, const ServerOptions& ex
   CHECK(o.allow_trace == expected.allow_trace);
   CHECK(o.rejected_log_level == expected.rejected_log_level);
   CHECK(o.rejected_log_per_second == expected.rejected_log_per_second);
+  CHECK(o.forward_client_host == expected.forward_client_host);
+  CHECK(o.set_x_real_ip == expected.set_x_real_ip);
+  CHECK(o.upstream_max_idle_per_endpoint == expected.upstream_max_idle_per_endpoint);
+  CHECK(o.upstream_idle_timeout == expected.upstream_idle_timeout);
+  CHECK(o.upstream_max_requests_per_connection == expected.upstream_max_requests_per_connection);
+  CHECK(o.upstream_max_connections_per_endpoint == expected.upstream_max_connections_per_endpoint);
 }
 
 /// Path of a fixture file under tests/fixtures/ocelot.

@@ -249,6 +249,7 @@ void ScriptedUpstream::serve(int fd) {
     while (!stop_ && (n = complete_message(buf, false)) == 0) {
       auto r = read_some(fd, buf, Clock::now() + 100ms);
       if (r == ReadResult::Eof) {
+        ++closed_;
         ::close(fd);
         return;
       }
@@ -295,6 +296,15 @@ bool ScriptedUpstream::wait_for_requests(std::size_t n, std::chrono::millisecond
     std::this_thread::sleep_for(2ms);
   }
   return false;
+}
+
+bool ScriptedUpstream::wait_for_closed(std::size_t n, std::chrono::milliseconds timeout) const {
+  auto until = Clock::now() + timeout;
+  while (Clock::now() < until) {
+    if (closed_.load() >= n) return true;
+    std::this_thread::sleep_for(2ms);
+  }
+  return closed_.load() >= n;
 }
 
 ScriptedUpstream::Reply ScriptedUpstream::ok(std::string body, std::string extra_headers) {

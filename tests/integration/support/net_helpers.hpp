@@ -78,6 +78,10 @@ class ScriptedUpstream {
   std::uint16_t port() const { return port_; }
   std::vector<Received> received() const;
   std::size_t connections() const { return connections_.load(); }
+  /// Connections the gateway closed (EOF seen while waiting for a request).
+  std::size_t closed() const { return closed_.load(); }
+  /// Waits (polling) until at least `n` connections were closed by the gateway.
+  bool wait_for_closed(std::size_t n, std::chrono::milliseconds timeout = 5000ms) const;
   /// Waits (polling) until at least `n` requests were recorded.
   bool wait_for_requests(std::size_t n, std::chrono::milliseconds timeout = 5000ms) const;
 
@@ -91,6 +95,7 @@ class ScriptedUpstream {
   Respond respond_;
   std::atomic<bool> stop_{false};
   std::atomic<std::size_t> connections_{0};
+  std::atomic<std::size_t> closed_{0};
   mutable std::mutex mu_;
   std::vector<Received> received_;
   std::vector<int> conn_fds_;
