@@ -178,9 +178,10 @@ TEST_CASE("fixture: every routing field", "[config][ocelot][fixture]") {
   CHECK(a.rewrite_template() == "/accounts/{id}?v={header:apiversion}&expand={expand}&ver={version}");
   CHECK(a.downstream_method_override() == "POST");
   CHECK(a.total_timeout() == 45s);
-  REQUIRE(a.filters().size() == 2);
-  CHECK(a.filters()[0] == audit);
-  CHECK(a.filters()[1]->name() == "tenant");
+  REQUIRE(a.filters().size() == 3);
+  CHECK(a.filters()[0]->name() == "websocket-unsupported");  // DownstreamScheme wss: Upgrade gets 501
+  CHECK(a.filters()[1] == audit);
+  CHECK(a.filters()[2]->name() == "tenant");
   CHECK(tenant_args == FilterArgs{{"owner", "accounts-team"}});
   const Upstream& au = upstream_of(a);
   CHECK(au.name() == "accounts");
@@ -207,7 +208,8 @@ TEST_CASE("fixture: every routing field", "[config][ocelot][fixture]") {
   REQUIRE(c.aggregates.size() == 1);
   CHECK(c.aggregates[0].aggregator == "DashboardAggregator");
   CHECK(warning_paths(c) ==
-        std::vector<std::string>{"Routes[0].DangerousAcceptAnyServerCertificateValidator", "Aggregates[0]"});
+        std::vector<std::string>{"Routes[0].DownstreamScheme", "Routes[0].DangerousAcceptAnyServerCertificateValidator",
+                                 "Aggregates[0]"});
   CHECK(detail::Router::build(routes).has_value());
 }
 
