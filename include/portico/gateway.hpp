@@ -60,6 +60,10 @@ struct TlsCertificate {
   std::vector<std::string> server_names;
 };
 
+/// Loads `certificates` as listen() would (files, PEM, key match) and discards them: for config
+/// checks that must not bind. Errc::Io or InvalidConfig naming the entry ("listen.tls[1].key_file").
+Result<void> check_certificates(const std::vector<TlsCertificate>& certificates);
+
 /// Where to accept connections. Port 0 picks a free port (see Gateway::port()).
 struct ListenOptions {
   std::string host = "0.0.0.0";
@@ -132,6 +136,9 @@ class Gateway {
   Result<void> listen(ListenOptions options);
   /// The bound port of listener `index` (useful with port 0), or 0.
   std::uint16_t port(std::size_t index = 0) const;
+  /// Replaces the certificates of TLS listener `index`, loading them all first (on error the old
+  /// ones stay). New connections get the new ones; open connections keep theirs. Any thread.
+  Result<void> reload_certificates(std::vector<TlsCertificate> certificates, std::size_t index = 0);
 
   /// Runs one event loop on the calling thread until stop() has drained. Call from N threads
   /// for N loops.

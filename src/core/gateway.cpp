@@ -158,6 +158,9 @@ void Gateway::handle(Request request, std::function<void(Response)> done) {
 
 Result<void> Gateway::listen(ListenOptions options) { return impl_->listen(options); }
 std::uint16_t Gateway::port(std::size_t index) const { return impl_->port(index); }
+Result<void> Gateway::reload_certificates(std::vector<TlsCertificate> certificates, std::size_t index) {
+  return impl_->reload_certificates(certificates, index);
+}
 void Gateway::run() { impl_->run(); }
 void Gateway::start(Executor executor, std::size_t loops) { impl_->start(std::move(executor), loops); }
 void Gateway::stop() { impl_->stop(); }

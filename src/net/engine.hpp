@@ -40,6 +40,9 @@ class GatewayImpl {
 
   Result<void> listen(const ListenOptions& options);
   std::uint16_t port(std::size_t index) const;
+  /// Swaps listener `index`'s server TLS contexts (listener.cpp); server_tls() is what an accept uses.
+  Result<void> reload_certificates(const std::vector<TlsCertificate>& certificates, std::size_t index);
+  std::shared_ptr<net::ServerTls> server_tls(std::size_t index) const;
 
   void run();
   void start(Executor executor, std::size_t loops);
@@ -82,6 +85,7 @@ class GatewayImpl {
 
   std::mutex tls_mu_;
   std::map<std::string, std::shared_ptr<asio::ssl::context>> client_tls_;
+  mutable std::mutex server_tls_mu_;  // guards listeners_[i].tls once loops run (reload_certificates)
 };
 
 }  // namespace portico::detail

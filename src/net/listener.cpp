@@ -103,4 +103,34 @@ void GatewayImpl::stop() {
   stopping_.store(false, std::memory_order_release);  // the gateway may run again
 }
 
+// ---- certificate reload ------------------------------------------------------------------------
+
+std::shared_ptr<net::ServerTls> GatewayImpl::server_tls(std::size_t index) const {
+  std::lock_guard lock(server_tls_mu_);
+  return index < listeners_.size() ? listeners_[index].tls : nullptr;
+}
+
+Result<void> GatewayImpl::reload_certificates(const std::vector<TlsCertificate>& certificates, std::size_t index) {
+  if (index >= listeners_.size())
+    return make_error(Errc::InvalidArgument, "no listener " + std::to_string(index), "listen");
+  auto made = net::ServerTls::create(certificates);  // outside the lock: reads files
+  if (!made) return std::move(made).error();
+  std::lock_guard lock(server_tls_mu_);
+  if (!listeners_[index].tls)
+    return make_error(Errc::InvalidArgument, "listener " + std::to_string(index) + " does not terminate TLS",
+                      "listen");
+  listeners_[index].tls = std::move(*made);  // connections hold the old one until they close
+  return {};
+}
+
 }  // namespace portico::detail
+
+namespace portico {
+
+Result<void> check_certificates(const std::vector<TlsCertificate>& certificates) {
+  auto made = net::ServerTls::create(certificates);
+  if (!made) return std::move(made).error();
+  return {};
+}
+
+}  // namespace portico
