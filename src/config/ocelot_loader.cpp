@@ -188,7 +188,9 @@ class Loader {
     }
     if (auto v = g.string("DownstreamScheme"); v && !v->empty()) {
       default_scheme_ = scheme(*v, g.path_of("DownstreamScheme"), &default_websocket_);
-      if (default_websocket_) warn_websocket(g.path_of("DownstreamScheme"), default_scheme_, "the routes without a DownstreamScheme of their own");
+      if (default_websocket_)
+        warn_websocket(g.path_of("DownstreamScheme"), default_scheme_,
+                       "the routes without a DownstreamScheme of their own");
     }
     if (auto lb = g.object("LoadBalancerOptions")) {
       auto spec = load_balancer(*lb);
