@@ -1,5 +1,6 @@
 # Shared helpers for benchmarks/run, benchmarks/idle_connections, benchmarks/slow_upstream and
-# benchmarks/profile. Sourced, not run. Bash 5; needs nginx, wrk, taskset, ss, curl, cmake, ninja.
+# benchmarks/profile. Sourced, not run. Bash 5; needs nginx, wrk, taskset, ss, curl, cmake, ninja
+# (bench_init installs them with scripts/bootstrap --bench).
 #
 # Every process started through start_bg is stopped by the EXIT trap installed by bench_init,
 # and every temp file lives under $BENCH_TMP (removed on exit unless KEEP_TMP=1).
@@ -137,8 +138,11 @@ bench_init() {
   BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/portico-bench.XXXXXX")
   trap cleanup EXIT
   trap 'exit 130' INT TERM
+  # The benchmark and profiling tools are not part of scripts/test's set: install them now.
+  "$REPO_DIR/scripts/bootstrap" --bench >&2 || die "scripts/bootstrap --bench failed"
+  NGINX_BIN=$(command -v "$NGINX_BIN" || command -v nginx || echo /usr/sbin/nginx)
   for tool in "$NGINX_BIN" wrk taskset ss curl cmake ninja; do
-    command -v "$tool" >/dev/null || die "$tool not found (run scripts/bootstrap)"
+    command -v "$tool" >/dev/null || die "$tool not found (run scripts/bootstrap --bench)"
   done
 }
 

@@ -95,6 +95,10 @@ struct TlsCertificate {
   std::vector<std::string> server_names;
 };
 
+/// Loads `certificates` as listen() would (files, PEM, key match) and discards them: for config
+/// checks that must not bind. Errc::Io or InvalidConfig naming the entry ("listen.tls[1].key_file").
+Result<void> check_certificates(const std::vector<TlsCertificate>& certificates);
+
 /// Where to accept connections. Port 0 picks a free port (see Gateway::port()).
 struct ListenOptions {
   std::string host = "0.0.0.0";
@@ -165,6 +169,9 @@ class Gateway {
   Result<void> listen(ListenOptions options);
   /// The bound port of listener `index` (useful with port 0), or 0.
   std::uint16_t port(std::size_t index = 0) const;
+  /// Replaces the certificates of TLS listener `index`, loading them all first (on error the old
+  /// ones stay). New connections get the new ones; open connections keep theirs. Any thread.
+  Result<void> reload_certificates(std::vector<TlsCertificate> certificates, std::size_t index = 0);
 
   /// Runs one event loop on the calling thread until stop() has drained. Call from N threads
   /// for N loops.
@@ -172,7 +179,9 @@ class Gateway {
   /// Posts `loops` event loops to the host's executor; each task blocks its thread until stop().
   void start(Executor executor, std::size_t loops);
   /// Stops accepting, finishes in-flight requests within the drain timeout, closes idle
-  /// connections; returns when every loop has returned. Safe from any thread (not from a loop).
+  /// connections; returns when every loop has returned: those running, those inside run() but not
+  /// yet serving, and those start() posted. A run() called after stop() returned serves until the
+  /// next stop. Safe from any thread (not from a loop).
   void stop();
   /// Asks for stop without waiting; from any thread, a loop's included, and remembered for loops
   /// that start later. Not async-signal-safe: call it from a thread that took the signal (sigwait).
@@ -190,6 +199,9 @@ class Gateway {
   /// or too slow head or body: 400, 405, 408, 413, 414, 417, 431, 501, 505), all loops. A body that
   /// breaks while it streams upstream is counted here and in requests_served().
   std::uint64_t requests_rejected() const noexcept;
+  /// Event loops running now (registered by run() and not yet returned); for health checks and for
+  /// hosts and tests that wait until the loops they started serve before they stop them.
+  std::size_t running_loops() const;
 
  private:
   std::unique_ptr<detail::GatewayImpl> impl_;

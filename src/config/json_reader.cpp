@@ -1,10 +1,12 @@
 #include "config/json_reader.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <unordered_set>
 
+#include "config/ocelot_values.hpp"
 #include "core/text.hpp"
 
 namespace portico::detail {
@@ -216,6 +218,7 @@ JsonObject::Member* JsonObject::find(std::string_view key) {
 }
 
 std::optional<dom::element> JsonObject::get(std::string_view key) {
+  if (std::find(asked_.begin(), asked_.end(), key) == asked_.end()) asked_.emplace_back(key);
   Member* m = find(key);
   if (!m) return std::nullopt;
   m->known = true;
@@ -242,8 +245,15 @@ std::vector<std::pair<std::string_view, dom::element>> JsonObject::members() {
 }
 
 void JsonObject::finish() {
+  std::vector<std::string_view> absent;  // names asked for that the object does not have
+  for (const auto& name : asked_)
+    if (!find(name)) absent.push_back(name);
   for (auto& m : members_) {
-    if (!m.known) warnings_->push_back(config::Warning{path_of(m.key), "unknown key, ignored"});
+    if (!m.known) {
+      std::string message = "unknown key, ignored";
+      if (auto hint = closest_name(m.key, absent)) message += " (did you mean " + std::string(*hint) + "?)";
+      warnings_->push_back(config::Warning{path_of(m.key), std::move(message)});
+    }
     m.known = true;
   }
 }

@@ -42,7 +42,8 @@ simdjson::dom::array as_array(simdjson::dom::element v, const std::string& where
 std::vector<std::string> as_string_array(simdjson::dom::element v, const std::string& where);
 
 /// A JSON object read by canonical key name, case-insensitively. Keys never read are reported by
-/// finish() as "unknown key, ignored" warnings. Two keys equal but for case are an error.
+/// finish() as "unknown key, ignored" warnings, with a "did you mean" hint when the key is a typo
+/// of a name that was asked for but is absent. Two keys equal but for case are an error.
 class JsonObject {
  public:
   JsonObject(simdjson::dom::object object, std::string path, std::vector<config::Warning>& warnings);
@@ -82,6 +83,7 @@ class JsonObject {
   Member* find(std::string_view key);
 
   std::vector<Member> members_;
+  std::vector<std::string> asked_;  // every canonical name looked up, for finish()'s hints
   std::string path_;
   std::vector<config::Warning>* warnings_;
 };

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <type_traits>
@@ -101,6 +102,24 @@ void check_token(const std::string& value, const std::string& where, std::string
     fail(where, "expected " + std::string(what) + " (an HTTP token), got " + json_quote(value));
 }
 
+// Answers 501 to protocol-upgrade requests on routes whose DownstreamScheme is ws/wss, until
+// WebSocket proxying exists: forwarded as plain HTTP (Upgrade is hop-by-hop), they would fail
+// upstream in a confusing way. Requests without Upgrade pass.
+class UpgradeRefusal final : public Filter {
+ public:
+  std::string_view name() const noexcept override { return "websocket-unsupported"; }
+  Phase phase() const noexcept override { return Phase::Edge; }
+  FilterResult on_request(Exchange& exchange) const override {
+    if (!exchange.request().headers.has("Upgrade")) return FilterResult::next();
+    return FilterResult::respond(Response::problem(
+        501, "WebSocket proxying is not implemented yet; this route cannot upgrade the connection",
+        exchange.request_id()));
+  }
+};
+
+// The hint appended to an unknown key's warning by JsonObject::finish.
+constexpr std::string_view kMethodKeyHint = "(did you mean UpstreamHttpMethod?)";
+
 // What a LoadBalancerOptions section asks for.
 struct LoadBalancerSpec {
   LoadBalancing policy = LoadBalancing::First;
@@ -138,6 +157,16 @@ class Loader {
       warn(root.path_of("DynamicRoutes"),
            "dynamic routing needs service discovery, which is not supported; these routes are not served");
     }
+    const bool swagger_endpoints = root.has("SwaggerEndPoints");
+    if (swagger_endpoints || swagger_keys_ > 0) {
+      std::string keys = swagger_endpoints ? "SwaggerEndPoints" : "";
+      if (swagger_keys_ > 0) {
+        if (!keys.empty()) keys += " and ";
+        keys += "SwaggerKey on " + std::to_string(swagger_keys_) + (swagger_keys_ == 1 ? " route" : " routes");
+      }
+      out_.notes.push_back(Warning{"", "MMLib.SwaggerForOcelot keys recognised (" + keys +
+                                           "): Portico does not serve Swagger documents; they are ignored"});
+    }
     root.finish();
     return std::move(out_);
   }
@@ -163,8 +192,12 @@ class Loader {
       options.request_id_header = *v;
       global_request_id_key_ = *v;
     }
-    if (auto v = g.string("DownstreamScheme"); v && !v->empty())
-      default_scheme_ = scheme(*v, g.path_of("DownstreamScheme"));
+    if (auto v = g.string("DownstreamScheme"); v && !v->empty()) {
+      default_scheme_ = scheme(*v, g.path_of("DownstreamScheme"), &default_websocket_);
+      if (default_websocket_)
+        warn_websocket(g.path_of("DownstreamScheme"), default_scheme_,
+                       "the routes without a DownstreamScheme of their own");
+    }
     if (auto lb = g.object("LoadBalancerOptions")) {
       auto spec = load_balancer(*lb);
       if (spec) default_lb_ = *spec;
@@ -283,15 +316,64 @@ class Loader {
           fail(s.path_of("Via"), "must not contain control characters");
       o.via = *v;
     }
+    if (auto list = s.array("Certificates")) certificates(*list, s.path_of("Certificates"));
     s.finish();
+  }
+
+  // ServerOptions.Certificates: [{CertFile, KeyFile, ServerNames}]. The files are read when the
+  // gateway listens (the loader stays pure).
+  void certificates(dom::array list, const std::string& where) {
+    std::size_t k = 0;
+    for (dom::element e : list) {
+      JsonObject c = JsonObject::from(e, detail::index_path(where, k++), warnings());
+      TlsCertificate cert;
+      auto file = [&](std::string_view key, std::string_view what) {
+        auto v = c.string(key);
+        if (!v || v->empty()) fail(c.path_of(key), "required: the path of the " + std::string(what));
+        return *v;
+      };
+      cert.cert_file = file("CertFile", "PEM certificate chain");
+      cert.key_file = file("KeyFile", "PEM private key");
+      auto names = c.strings("ServerNames").value_or(std::vector<std::string>{});
+      for (std::size_t n = 0; n < names.size(); ++n) {
+        std::string_view name = names[n];
+        std::string_view host = name.substr(0, 2) == "*." ? name.substr(2) : name;
+        if (host.find(':') != std::string_view::npos || host.find('[') != std::string_view::npos ||
+            !detail::normalize_upstream_host(host))
+          fail(detail::index_path(c.path_of("ServerNames"), n),
+               "expected a host name such as \"api.example.com\" or \"*.example.com\", got " + json_quote(names[n]));
+      }
+      cert.server_names = std::move(names);
+      c.finish();
+      out_.certificates.push_back(std::move(cert));
+    }
   }
 
   // ---- sections shared by routes and GlobalConfiguration ---------------------------------------
 
-  std::string scheme(const std::string& value, const std::string& where) {
+  // "http"/"https" for the upstream; `websocket` (if given) tells whether ws/wss was asked for.
+  std::string scheme(const std::string& value, const std::string& where, bool* websocket = nullptr) {
+    bool ws = iequals(value, "ws") || iequals(value, "wss");
+    if (websocket) *websocket = ws;
     if (iequals(value, "http") || iequals(value, "ws")) return "http";
     if (iequals(value, "https") || iequals(value, "wss")) return "https";
     fail(where, "expected one of http, https, ws, wss, got " + json_quote(value));
+  }
+
+  void warn_websocket(const std::string& where, const std::string& scheme_name, std::string_view which) {
+    warn(where, "WebSocket proxying is not implemented yet: on " + std::string(which) +
+                    ", requests asking for a protocol upgrade (Upgrade: websocket) are answered 501; "
+                    "other requests are proxied over " + scheme_name);
+  }
+
+  // A method list entry: an HTTP token, warned when it is no registered method (a typo such as "GTE").
+  void check_method(const std::string& method, const std::string& where, std::string_view consequence) {
+    check_token(method, where, "an HTTP method");
+    if (detail::is_known_http_method(method)) return;
+    std::string hint;
+    if (auto close = detail::closest_http_method(method); !close.empty())
+      hint = " (did you mean " + std::string(close) + "?)";
+    warn(where, json_quote(method) + " is not a known HTTP method" + hint + "; " + std::string(consequence));
   }
 
   // nullopt when Type is empty (the section falls back to the global default).
@@ -554,9 +636,11 @@ class Loader {
     if (!upstream_template) fail(r.path_of("UpstreamPathTemplate"), "required key is missing");
     check_ocelot_template(*upstream_template, r.path_of("UpstreamPathTemplate"));
     route.path(*upstream_template);
+    const bool has_methods = r.has("UpstreamHttpMethod");
     if (auto methods = r.strings("UpstreamHttpMethod")) {
       for (std::size_t k = 0; k < methods->size(); ++k) {
-        check_token((*methods)[k], detail::index_path(r.path_of("UpstreamHttpMethod"), k), "an HTTP method");
+        check_method((*methods)[k], detail::index_path(r.path_of("UpstreamHttpMethod"), k),
+                     "no client sends it, so this entry matches no request");
         route.method((*methods)[k]);
       }
     }
@@ -578,10 +662,12 @@ class Loader {
     check_ocelot_template(*downstream_template, r.path_of("DownstreamPathTemplate"));
     route.rewrite(*downstream_template);
     if (auto m = r.string("DownstreamHttpMethod"); m && !m->empty()) {
-      check_token(*m, r.path_of("DownstreamHttpMethod"), "an HTTP method");
+      check_method(*m, r.path_of("DownstreamHttpMethod"), "it is sent upstream as written");
       route.downstream_method(*m);
     }
-    route.to(upstream(r, id));
+    bool websocket = false;
+    route.to(upstream(r, id, websocket));
+    if (websocket) route.filter(std::make_shared<UpgradeRefusal>());
 
     // Timeouts: QoS timeout (route, then global) > route Timeout > global Timeout.
     std::optional<std::chrono::milliseconds> timeout;
@@ -619,8 +705,20 @@ class Loader {
       }
     }
 
+    if (r.has("SwaggerKey")) ++swagger_keys_;  // MMLib.SwaggerForOcelot: noted once per file in run()
+
     builtin_filters(r, extras, route);
+    const std::size_t warned = out_.warnings.size();
     r.finish();
+    // A misspelt method list leaves the route open to every method: say so next to the hint.
+    if (!has_methods) {
+      for (std::size_t w = warned; w < out_.warnings.size(); ++w) {
+        auto& message = out_.warnings[w].message;
+        if (message.size() >= kMethodKeyHint.size() &&
+            message.compare(message.size() - kMethodKeyHint.size(), kMethodKeyHint.size(), kMethodKeyHint) == 0)
+          message += "; without UpstreamHttpMethod this route matches every method";
+      }
+    }
 
     route_index_.emplace(id, facts_.size());
     facts_.push_back(RouteFacts{key, rp});
@@ -628,11 +726,15 @@ class Loader {
     out_.config.add(std::move(route));
   }
 
-  Upstream upstream(JsonObject& r, const std::string& id) {
+  // The route's inline upstream; `websocket`: its DownstreamScheme (own or global) is ws/wss.
+  Upstream upstream(JsonObject& r, const std::string& id, bool& websocket) {
     Upstream up(id);
     std::string scheme_name = default_scheme_;
-    if (auto s = r.string("DownstreamScheme"); s && !s->empty())
-      scheme_name = scheme(*s, r.path_of("DownstreamScheme"));
+    websocket = default_websocket_;
+    if (auto s = r.string("DownstreamScheme"); s && !s->empty()) {
+      scheme_name = scheme(*s, r.path_of("DownstreamScheme"), &websocket);
+      if (websocket) warn_websocket(r.path_of("DownstreamScheme"), scheme_name, "this route");
+    }
     up.scheme(scheme_name);
 
     if (auto name = r.string("ServiceName"); name && !name->empty())
@@ -913,8 +1015,8 @@ class Loader {
     if (auto p = a.integer("Priority", kIntMin, kIntMax)) agg.priority = static_cast<int>(*p);
     agg.upstream_http_method = a.strings("UpstreamHttpMethod").value_or(std::vector<std::string>{});
     for (std::size_t k = 0; k < agg.upstream_http_method.size(); ++k)
-      check_token(agg.upstream_http_method[k], detail::index_path(a.path_of("UpstreamHttpMethod"), k),
-                  "an HTTP method");
+      check_method(agg.upstream_http_method[k], detail::index_path(a.path_of("UpstreamHttpMethod"), k),
+                   "no client sends it, so this entry matches no request");
     if (auto m = a.string_map("UpstreamHeaderTemplates")) agg.upstream_header_templates = std::move(*m);
 
     if (a.has("RouteKeys") && a.has("ReRouteKeys"))
@@ -963,6 +1065,8 @@ class Loader {
   std::vector<RouteFacts> facts_;
   std::unordered_map<std::string, std::size_t> route_index_;  // route id → index
   std::string default_scheme_ = "http";
+  bool default_websocket_ = false;  // GlobalConfiguration.DownstreamScheme is ws/wss
+  std::size_t swagger_keys_ = 0;    // routes with an MMLib.SwaggerForOcelot SwaggerKey
   std::optional<LoadBalancerSpec> default_lb_;
   std::optional<std::chrono::milliseconds> global_timeout_;
   std::string global_request_id_key_;  // GlobalConfiguration.RequestIdKey as given ("" if absent)
@@ -1007,7 +1111,15 @@ Result<OcelotConfig> load_ocelot_file(const std::string& path, const FilterRegis
           Errc::Io, "the file is larger than " + std::to_string(kMaxOcelotJsonBytes / (1024 * 1024)) + " MiB", path);
   }
   if (in.bad()) return make_error(Errc::Io, "cannot read the file", path);
-  return load_ocelot(text, filters);
+  auto loaded = load_ocelot(text, filters);
+  if (loaded) {
+    const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    for (auto& cert : loaded->certificates) {
+      for (std::string* file : {&cert.cert_file, &cert.key_file})
+        if (!dir.empty() && std::filesystem::path(*file).is_relative()) *file = (dir / *file).string();
+    }
+  }
+  return loaded;
 }
 
 }  // namespace portico::config

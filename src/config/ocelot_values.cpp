@@ -1,5 +1,8 @@
 #include "config/ocelot_values.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include "core/text.hpp"
 
 namespace portico::detail {
@@ -100,6 +103,80 @@ std::optional<std::string> normalize_upstream_host(std::string_view s) {
   for (char c : s)
     if (!(is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_')) return std::nullopt;
   return std::string(s);
+}
+
+namespace {
+
+// The IANA HTTP Method Registry, most used first (closest_http_method prefers earlier ones), and PURGE.
+constexpr std::array<std::string_view, 41> kKnownMethods = {
+    "GET",       "POST",        "PUT",        "DELETE",     "PATCH",        "HEAD",          "OPTIONS",
+    "TRACE",     "CONNECT",     "QUERY",      "PROPFIND",   "PROPPATCH",    "MKCOL",         "COPY",
+    "MOVE",      "LOCK",        "UNLOCK",     "SEARCH",     "REPORT",       "MKCALENDAR",    "ACL",
+    "BIND",      "UNBIND",      "REBIND",     "LINK",       "UNLINK",       "MERGE",         "CHECKIN",
+    "CHECKOUT",  "UNCHECKOUT",  "LABEL",      "UPDATE",     "MKACTIVITY",   "MKWORKSPACE",   "ORDERPATCH",
+    "BASELINE-CONTROL", "VERSION-CONTROL", "MKREDIRECTREF", "UPDATEREDIRECTREF", "PRI", "PURGE",
+};
+
+bool iequal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+constexpr std::size_t kMaxCompared = 64;
+
+// How far a word may be from its candidate to count as a typo of it.
+std::size_t typo_distance(std::size_t length) noexcept { return length <= 5 ? 1 : length <= 11 ? 2 : 3; }
+
+}  // namespace
+
+bool is_known_http_method(std::string_view method) noexcept {
+  for (auto m : kKnownMethods)
+    if (iequal(m, method)) return true;
+  return false;
+}
+
+std::string_view closest_http_method(std::string_view method) noexcept {
+  std::vector<std::string_view> candidates(kKnownMethods.begin(), kKnownMethods.end());
+  return closest_name(method, candidates).value_or(std::string_view{});
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) noexcept {
+  if (a.size() > kMaxCompared || b.size() > kMaxCompared) return static_cast<std::size_t>(-1);
+  // Optimal string alignment distance over three rolling rows.
+  std::array<std::size_t, kMaxCompared + 1> before{}, prev{}, cur{};
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const bool same = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+      if (i > 1 && j > 1 && ascii_lower(a[i - 1]) == ascii_lower(b[j - 2]) &&
+          ascii_lower(a[i - 2]) == ascii_lower(b[j - 1]))
+        cur[j] = std::min(cur[j], before[j - 2] + 1);
+    }
+    before = prev;
+    prev = cur;
+  }
+  return prev[b.size()];
+}
+
+std::optional<std::string_view> closest_name(std::string_view word,
+                                             const std::vector<std::string_view>& candidates) {
+  const std::size_t limit = typo_distance(word.size());
+  std::optional<std::string_view> best;
+  std::size_t best_distance = limit + 1;
+  for (auto c : candidates) {
+    const std::size_t gap = c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
+    if (gap > limit) continue;
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  return best;
 }
 
 }  // namespace portico::detail

@@ -164,6 +164,9 @@ void Gateway::handle(Request request, std::function<void(Response)> done) {
 
 Result<void> Gateway::listen(ListenOptions options) { return impl_->listen(options); }
 std::uint16_t Gateway::port(std::size_t index) const { return impl_->port(index); }
+Result<void> Gateway::reload_certificates(std::vector<TlsCertificate> certificates, std::size_t index) {
+  return impl_->reload_certificates(certificates, index);
+}
 void Gateway::run() { impl_->run(); }
 void Gateway::start(Executor executor, std::size_t loops) { impl_->start(std::move(executor), loops); }
 void Gateway::stop() { impl_->stop(); }
@@ -173,6 +176,8 @@ void Gateway::set_log_sink(LogSink sink) { impl_->shared->set_log_sink(std::move
 std::uint64_t Gateway::requests_served() const noexcept {
   return impl_->shared->requests_served.load(std::memory_order_relaxed);
 }
+std::size_t Gateway::running_loops() const { return impl_->running_loops(); }
+
 std::uint64_t Gateway::requests_rejected() const noexcept {
   return impl_->shared->requests_rejected.load(std::memory_order_relaxed);
 }

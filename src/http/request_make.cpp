@@ -18,7 +18,7 @@ Request Request::make(std::string method, std::string target, Headers headers, s
     if (parts.form == detail::TargetParts::Form::Absolute) r.headers.set("Host", std::string(parts.authority));
     r.query.assign(parts.query);
     if (parts.form == detail::TargetParts::Form::Asterisk) {
-      r.path = "*";
+      r.path.assign(1, '*');  // not `= "*"`: g++ 12 -O3 reports a false -Wrestrict on that (GCC bug 105329)
     } else if (detail::normalize_path(parts.raw_path, EncodedSlashes::Keep, r.path)) {
       r.path.assign(parts.raw_path);  // not normalizable: keep the raw path
     }

@@ -43,8 +43,13 @@ class GatewayImpl {
 
   Result<void> listen(const ListenOptions& options);
   std::uint16_t port(std::size_t index) const;
+  /// Swaps listener `index`'s server TLS contexts (listener.cpp); server_tls() is what an accept uses.
+  Result<void> reload_certificates(const std::vector<TlsCertificate>& certificates, std::size_t index);
+  std::shared_ptr<net::ServerTls> server_tls(std::size_t index) const;
 
   void run();
+  /// Loops registered and not yet returned (for Gateway::running_loops).
+  std::size_t running_loops() const;
   void start(Executor executor, std::size_t loops);
   void stop();
   void request_stop();
@@ -82,14 +87,15 @@ class GatewayImpl {
 
   std::vector<Listener> listeners_;
 
-  std::mutex loops_mu_;
+  mutable std::mutex loops_mu_;
   std::condition_variable loops_cv_;
   std::vector<net::Loop*> loops_;
-  std::size_t loops_pending_ = 0;  // posted by start() but not yet running
+  std::size_t loops_pending_ = 0;  // posted by start(), or inside run(), but not yet registered
   std::atomic<bool> stopping_{false};
 
   std::mutex tls_mu_;
   std::map<std::string, std::shared_ptr<asio::ssl::context>> client_tls_;
+  mutable std::mutex server_tls_mu_;  // guards listeners_[i].tls once loops run (reload_certificates)
 };
 
 }  // namespace portico::detail

@@ -67,8 +67,19 @@ std::uint16_t GatewayImpl::port(std::size_t index) const {
 }
 
 void GatewayImpl::run() {
+  // Counted from the moment run() is entered, so a stop() that comes while this loop is still
+  // being set up waits for it (and drains it) instead of returning before it registered.
+  {
+    std::lock_guard lock(loops_mu_);
+    ++loops_pending_;
+  }
   net::Loop loop(*this);
   loop.run();
+}
+
+std::size_t GatewayImpl::running_loops() const {
+  std::lock_guard lock(loops_mu_);
+  return loops_.size();
 }
 
 void GatewayImpl::start(Executor executor, std::size_t loops) {
@@ -76,7 +87,14 @@ void GatewayImpl::start(Executor executor, std::size_t loops) {
     std::lock_guard lock(loops_mu_);
     loops_pending_ += loops;
   }
-  for (std::size_t i = 0; i < loops; ++i) executor.post([this] { run(); });
+  for (std::size_t i = 0; i < loops; ++i)
+    executor.post([this] {
+      {
+        std::lock_guard lock(loops_mu_);
+        if (loops_pending_ > 0) --loops_pending_;  // run() counts itself again
+      }
+      run();
+    });
 }
 
 bool GatewayImpl::register_loop(net::Loop* loop) {
@@ -127,4 +145,34 @@ void GatewayImpl::stop() {
   stopping_.store(false, std::memory_order_release);  // the gateway may run again
 }
 
+// ---- certificate reload ------------------------------------------------------------------------
+
+std::shared_ptr<net::ServerTls> GatewayImpl::server_tls(std::size_t index) const {
+  std::lock_guard lock(server_tls_mu_);
+  return index < listeners_.size() ? listeners_[index].tls : nullptr;
+}
+
+Result<void> GatewayImpl::reload_certificates(const std::vector<TlsCertificate>& certificates, std::size_t index) {
+  if (index >= listeners_.size())
+    return make_error(Errc::InvalidArgument, "no listener " + std::to_string(index), "listen");
+  auto made = net::ServerTls::create(certificates);  // outside the lock: reads files
+  if (!made) return std::move(made).error();
+  std::lock_guard lock(server_tls_mu_);
+  if (!listeners_[index].tls)
+    return make_error(Errc::InvalidArgument, "listener " + std::to_string(index) + " does not terminate TLS",
+                      "listen");
+  listeners_[index].tls = std::move(*made);  // connections hold the old one until they close
+  return {};
+}
+
 }  // namespace portico::detail
+
+namespace portico {
+
+Result<void> check_certificates(const std::vector<TlsCertificate>& certificates) {
+  auto made = net::ServerTls::create(certificates);
+  if (!made) return std::move(made).error();
+  return {};
+}
+
+}  // namespace portico

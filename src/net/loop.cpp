@@ -101,7 +101,6 @@ void Loop::close_parked(std::chrono::steady_clock::time_point older_than) {
 }
 
 awaitable<void> Loop::accept_loop(tcp::acceptor& acceptor, std::size_t listener_index) {
-  auto tls = gw_.listeners()[listener_index].tls;
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
     if (draining_) co_return;
@@ -120,7 +119,8 @@ awaitable<void> Loop::accept_loop(tcp::acceptor& acceptor, std::size_t listener_
       asio::co_spawn(io_, refuse_connection(std::move(socket)), asio::detached);
       continue;
     }
-    asio::co_spawn(io_, serve_connection(*this, std::move(socket), tls), asio::detached);
+    // Read per connection: reload_certificates may have swapped the listener's contexts.
+    asio::co_spawn(io_, serve_connection(*this, std::move(socket), gw_.server_tls(listener_index)), asio::detached);
   }
 }
 

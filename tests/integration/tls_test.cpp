@@ -8,55 +8,13 @@
 #include <catch2/catch.hpp>
 
 #include "support/certs.hpp"
+#include "support/tls_client.hpp"
 #include "support/net_helpers.hpp"
 
 using namespace portico;
 using namespace portico::testing;
 
 namespace {
-
-struct TlsReply {
-  std::string response;
-  std::string peer_cn;
-  std::string alpn;
-  bool handshake_ok = false;
-};
-
-/// A one-shot HTTPS client (blocking Asio): verifies against `ca`, sends `request`, reads to EOF.
-TlsReply tls_request(std::uint16_t port, const std::string& ca, const std::string& sni, const std::string& request) {
-  asio::io_context io;
-  asio::ssl::context ctx(asio::ssl::context::tls_client);
-  ctx.load_verify_file(ca);
-  ctx.set_verify_mode(asio::ssl::verify_peer);
-  static const unsigned char alpn[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-  SSL_CTX_set_alpn_protos(ctx.native_handle(), alpn, sizeof alpn);
-  asio::ssl::stream<asio::ip::tcp::socket> s(io, ctx);
-  SSL_set_tlsext_host_name(s.native_handle(), sni.c_str());
-  s.next_layer().connect({asio::ip::make_address("127.0.0.1"), port});
-  TlsReply out;
-  std::error_code ec;
-  s.handshake(asio::ssl::stream_base::client, ec);
-  if (ec) return out;
-  out.handshake_ok = true;
-  if (X509* cert = SSL_get1_peer_certificate(s.native_handle())) {
-    char cn[256] = {0};
-    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
-    out.peer_cn = cn;
-    X509_free(cert);
-  }
-  const unsigned char* proto = nullptr;
-  unsigned int proto_len = 0;
-  SSL_get0_alpn_selected(s.native_handle(), &proto, &proto_len);
-  out.alpn.assign(reinterpret_cast<const char*>(proto), proto_len);
-  asio::write(s, asio::buffer(request), ec);
-  char buf[4096];
-  for (;;) {
-    auto n = s.read_some(asio::buffer(buf), ec);
-    out.response.append(buf, n);
-    if (ec) break;
-  }
-  return out;
-}
 
 /// An HTTPS upstream on cpp-httplib (optionally demanding a client certificate).
 class TlsUpstream {
@@ -174,4 +132,39 @@ TEST_CASE("upstream mTLS presents the client certificate", "[integration][tls]")
   CHECK(run(UpstreamTls{.ca_file = certs.ca_cert()}) == 502);
   CHECK(run(UpstreamTls{.ca_file = certs.ca_cert(), .client_cert_file = certs.client_cert(),
                         .client_key_file = certs.client_key()}) == 200);
+}
+
+TEST_CASE("reload_certificates serves new connections with the new certificate", "[integration][tls]") {
+  TestCerts certs;
+  certs.make_server("a.test");
+  certs.make_server("b.test");
+  ScriptedUpstream up([](const Received&) { return ScriptedUpstream::ok("x"); });
+  Config cfg;
+  cfg.add(Upstream("svc").endpoint("127.0.0.1", up.port()));
+  cfg.add(Route("all").path("/{all}").to("svc"));
+  GatewayRunner gw(std::move(cfg), 1, {"127.0.0.1", 0, {{certs.server_cert("a.test"), certs.server_key("a.test"), {}}}});
+  const std::string get = "GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
+  CHECK(tls_request(gw.port(), certs.ca_cert(), "any.test", get).peer_cn == "a.test");
+
+  // A key that does not match its certificate: refused, the old certificate stays.
+  auto bad = gw.gateway().reload_certificates({{certs.server_cert("b.test"), certs.server_key("a.test"), {}}});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().where == "listen.tls[0].key_file");
+  CHECK(tls_request(gw.port(), certs.ca_cert(), "any.test", get).peer_cn == "a.test");
+  CHECK_FALSE(gw.gateway().reload_certificates({{certs.dir() + "/missing.pem", certs.server_key("a.test"), {}}}));
+
+  REQUIRE(gw.gateway().reload_certificates({{certs.server_cert("b.test"), certs.server_key("b.test"), {}},
+                                            {certs.server_cert("a.test"), certs.server_key("a.test"), {"a.test"}}}));
+  auto b = tls_request(gw.port(), certs.ca_cert(), "any.test", get);
+  CHECK(b.peer_cn == "b.test");
+  CHECK(status_of(b.response) == 200);
+  CHECK(tls_request(gw.port(), certs.ca_cert(), "a.test", get).peer_cn == "a.test");  // by SNI
+
+  // A plain listener has no certificates to reload.
+  GatewayRunner plain(catch_all_config(up.port()));
+  auto e = plain.gateway().reload_certificates({{certs.server_cert("b.test"), certs.server_key("b.test"), {}}});
+  REQUIRE_FALSE(e);
+  CHECK(e.error().code == Errc::InvalidArgument);
+  CHECK(check_certificates({{certs.server_cert("b.test"), certs.server_key("b.test"), {}}}));
+  CHECK_FALSE(check_certificates({{certs.server_cert("b.test"), certs.server_key("a.test"), {}}}));
 }

@@ -178,10 +178,11 @@ TEST_CASE("fixture: every routing field", "[config][ocelot][fixture]") {
   CHECK(a.rewrite_template() == "/accounts/{id}?v={header:apiversion}&expand={expand}&ver={version}");
   CHECK(a.downstream_method_override() == "POST");
   CHECK(a.total_timeout() == 45s);
-  REQUIRE(a.filters().size() == 3);  // DelegatingHandlers in order, then the built-in request id
-  CHECK(a.filters()[0] == audit);
-  CHECK(a.filters()[1]->name() == "tenant");
-  CHECK(a.filters()[2]->name() == "request_id");
+  REQUIRE(a.filters().size() == 4);  // the 501 for Upgrade (wss), DelegatingHandlers in order, the request id
+  CHECK(a.filters()[0]->name() == "websocket-unsupported");  // DownstreamScheme wss: Upgrade gets 501
+  CHECK(a.filters()[1] == audit);
+  CHECK(a.filters()[2]->name() == "tenant");
+  CHECK(a.filters()[3]->name() == "request_id");
   CHECK(tenant_args == std::vector<std::pair<std::string, std::string>>{{"owner", "accounts-team"}});
   const Upstream& au = upstream_of(a);
   CHECK(au.name() == "accounts");
@@ -208,7 +209,8 @@ TEST_CASE("fixture: every routing field", "[config][ocelot][fixture]") {
   REQUIRE(c.aggregates.size() == 1);
   CHECK(c.aggregates[0].aggregator == "DashboardAggregator");
   CHECK(warning_paths(c) ==
-        std::vector<std::string>{"Routes[0].DangerousAcceptAnyServerCertificateValidator", "Aggregates[0]"});
+        std::vector<std::string>{"Routes[0].DownstreamScheme", "Routes[0].DangerousAcceptAnyServerCertificateValidator",
+                                 "Aggregates[0]"});
   CHECK(detail::Router::build(routes).has_value());
 }
 

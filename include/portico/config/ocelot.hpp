@@ -162,7 +162,13 @@ struct OcelotGlobalExtras {
 struct OcelotConfig {
   Config config;
   std::vector<Warning> warnings;
+  /// Facts that need no action, e.g. keys of well-known add-ons (MMLib.SwaggerForOcelot's
+  /// SwaggerEndPoints and SwaggerKey) recognised and ignored: one line per add-on, not per route.
+  std::vector<Warning> notes;
   std::string base_url;                         ///< GlobalConfiguration.BaseUrl ("" if absent)
+  /// GlobalConfiguration.ServerOptions.Certificates, for ListenOptions::tls (first = default).
+  /// load_ocelot_file resolves relative paths against the file's directory; load_ocelot keeps them.
+  std::vector<TlsCertificate> certificates;
   std::vector<OcelotRouteExtras> route_extras;  ///< one per route, same order as config.routes()
   std::vector<OcelotAggregate> aggregates;
   OcelotGlobalExtras global;

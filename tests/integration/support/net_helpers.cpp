@@ -319,6 +319,9 @@ GatewayRunner::GatewayRunner(Config config, std::size_t loops, ListenOptions lis
   if (auto r = gateway_.listen(listen); !r) throw std::runtime_error("GatewayRunner: " + r.error().to_string());
   port_ = gateway_.port();
   for (std::size_t i = 0; i < loops; ++i) threads_.emplace_back([this] { gateway_.run(); });
+  // stop() stops the loops that have entered run(); wait until all of ours have.
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (gateway_.running_loops() < loops && std::chrono::steady_clock::now() < until) std::this_thread::yield();
 }
 
 GatewayRunner::~GatewayRunner() { stop(); }
