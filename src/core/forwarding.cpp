@@ -247,4 +247,15 @@ void clean_upstream_response(Headers& headers) {
                fields.end());
 }
 
+void strip_framing_fields(Headers& headers) {
+  auto& fields = headers.fields();
+  fields.erase(std::remove_if(fields.begin(), fields.end(),
+                              [](const HeaderField& f) {
+                                const Field kind = classify(f.name);
+                                return kind == Field::HopByHop || kind == Field::Connection ||
+                                       kind == Field::ContentLength;  // HopByHop has Transfer-Encoding
+                              }),
+               fields.end());
+}
+
 }  // namespace portico::detail

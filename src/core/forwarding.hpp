@@ -43,4 +43,8 @@ Result<Headers> build_upstream_headers(Headers& source, bool consume, const Requ
 /// all when none is present. Content-Length is kept (the engine decides framing).
 void clean_upstream_response(Headers& headers);
 
+/// Removes Content-Length, Transfer-Encoding and the hop-by-hop fields (Connection, Keep-Alive,
+/// Proxy-Connection, TE, Trailer, Upgrade) from a request the engine is about to frame itself.
+void strip_framing_fields(Headers& headers);
+
 }  // namespace portico::detail

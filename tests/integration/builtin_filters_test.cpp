@@ -227,3 +227,30 @@ TEST_CASE("a response header transform on a 50 MB chunked stream: header added, 
   INFO("peak RSS grew by " << (after - before) << " KiB while 50 MiB streamed");
   CHECK(after - before < 16 * 1024);
 }
+
+TEST_CASE("a filter cannot frame the upstream request: its Content-Length and Transfer-Encoding go",
+          "[integration][filters][security]") {
+  ScriptedUpstream up([](const Received&) { return ScriptedUpstream::ok("ok"); });
+  // on_upstream_request is the last word on headers; a careless one sets framing fields.
+  struct Framer final : Filter {
+    void on_upstream_request(Exchange&, Request& r) const override {
+      r.headers.add("Content-Length", "0");
+      r.headers.add("Transfer-Encoding", "chunked");
+      r.headers.add("Connection", "keep-alive, X-Secret");
+    }
+  };
+  Config c;
+  c.add(Upstream("svc").endpoint("127.0.0.1", up.port()));
+  c.add(Route("r").path("/{all}").filter(std::make_shared<Framer>()).to("svc"));
+  GatewayRunner gw(std::move(c));
+  RawClient client(gw.port());
+  REQUIRE(client.send("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world"));
+  CHECK(status_of(client.read_response()) == 200);
+  REQUIRE(up.wait_for_requests(1));
+  auto rec = up.received()[0];
+  CHECK(rec.header("Content-Length") == "11");
+  CHECK(rec.head.find("Transfer-Encoding") == std::string::npos);
+  CHECK(rec.head.find("Content-Length: 0") == std::string::npos);
+  CHECK(rec.header("Connection").empty());
+  CHECK(rec.body == "hello world");
+}

@@ -104,6 +104,9 @@ Result<std::vector<CompiledEdit>> compile(const std::vector<HeaderEdit>& edits, 
     if (!detail::is_header_name(e.name))
       return make_error(Errc::InvalidConfig, "expected a header name (an HTTP token), got \"" + e.name + "\"",
                         where + ".name");
+    if (detail::is_framing_field(e.name))
+      return make_error(Errc::InvalidConfig, "\"" + e.name + "\" frames the message; only the gateway sets it",
+                        where + ".name");
     CompiledEdit c{e.kind, e.name, {}, {}, {}, false};
     auto parse = [&](const std::string& text, std::string_view field, HeaderTemplate& slot) -> Result<void> {
       auto t = HeaderTemplate::parse(text);

@@ -14,6 +14,8 @@ Result<void> header_edits(const std::vector<std::pair<std::string, std::string>>
     const std::string path = where.empty() ? name : std::string(where) + "." + name;
     if (!portico::detail::is_header_name(name))
       return make_error(Errc::InvalidConfig, "expected a header name (an HTTP token)", path);
+    if (portico::detail::is_framing_field(name))
+      return make_error(Errc::InvalidConfig, "\"" + name + "\" frames the message; only the gateway sets it", path);
     HeaderEdit e;
     e.name = name;
     if (value.empty()) {

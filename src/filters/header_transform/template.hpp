@@ -17,6 +17,15 @@ inline bool is_header_name(std::string_view s) noexcept { return !s.empty() && c
 inline bool is_field_value(std::string_view s) noexcept { return chars::all_field_value(s); }
 inline bool iequals_header(std::string_view a, std::string_view b) noexcept { return portico::iequals(a, b); }
 
+/// Fields only the engine may set: message framing and hop-by-hop fields. A transform that set
+/// them could give the upstream two framings (request smuggling), so they are refused.
+inline bool is_framing_field(std::string_view name) noexcept {
+  for (std::string_view f : {"Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Proxy-Connection",
+                             "TE", "Trailer", "Upgrade"})
+    if (portico::iequals(f, name)) return true;
+  return false;
+}
+
 /// What placeholders are resolved from.
 struct PlaceholderContext {
   Exchange& exchange;

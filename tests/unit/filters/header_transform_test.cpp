@@ -125,6 +125,19 @@ TEST_CASE("header transform: invalid settings are refused with their path", "[fi
   auto r2 = filters::ocelot_header_transform({}, unclosed->root("Routes[0].DownstreamHeaderTransform"), "");
   REQUIRE_FALSE(r2);
   CHECK(r2.error().where == "Routes[0].DownstreamHeaderTransform.X-A");
+  for (const char* framing : {"Content-Length", "transfer-encoding", "Connection", "Upgrade"}) {
+    INFO(framing);
+    auto doc = JsonDocument::parse(std::string(R"({")") + framing + R"(": "0"})");
+    REQUIRE(doc);
+    auto refused = filters::ocelot_header_transform(doc->root("Routes[0].UpstreamHeaderTransform"), {}, "");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().where == std::string("Routes[0].UpstreamHeaderTransform.") + framing);
+    filters::HeaderTransformConfig cpp;
+    cpp.request = {{HeaderEdit::Kind::Set, framing, "0", {}, {}}};
+    auto made = filters::make_header_transform(cpp);
+    REQUIRE_FALSE(made);
+    CHECK(made.error().where == "request[0].name");
+  }
   auto not_string = JsonDocument::parse(R"({"X-A": 5})");
   REQUIRE(not_string);
   CHECK_FALSE(filters::ocelot_header_transform(not_string->root("U"), {}, ""));
