@@ -258,9 +258,19 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "ocelot_gateway: --listen \"%s\" %s\n", listen_text.c_str(), why.c_str());
     return 2;
   };
-  if (address.scheme == "https" && certificates.empty())
-    return refuse_scheme("cannot be served without a certificate: give --tls-cert and --tls-key, or "
-                         "GlobalConfiguration.ServerOptions.Certificates");
+  if (address.scheme == "https" && certificates.empty()) {
+    // An https:// BaseUrl is often the public address of a gateway behind a TLS-terminating load
+    // balancer: the config itself is valid (--check says so), serving it here needs --listen or a
+    // certificate.
+    if (args.check && args.listen.empty()) {
+      std::fprintf(stderr, "ocelot_gateway: warning: GlobalConfiguration.BaseUrl \"%s\" is https:// and no certificate "
+                           "is given: running without --listen would refuse to start\n", listen_text.c_str());
+      address.scheme = "http";
+    } else {
+      return refuse_scheme("cannot be served without a certificate: give --tls-cert and --tls-key, or "
+                           "GlobalConfiguration.ServerOptions.Certificates");
+    }
+  }
   if (address.scheme == "http" && !certificates.empty())
     return refuse_scheme("is http:// but certificates are given (the gateway cannot serve both): use https:// or "
                          "no scheme to terminate TLS, or drop the certificates");

@@ -117,9 +117,10 @@ void Pipeline::run() {
     fail(make_error(Errc::NoRoute, "no route for " + exchange_.request().method + " " + exchange_.request().path));
     return;
   }
-  std::weak_ptr<Pipeline> weak = weak_from_this();
-  ExchangeAccess::completion_factory(exchange_) = [this, weak]() -> std::shared_ptr<Completion> {
-    auto self = weak.lock();
+  // Only `this` is captured (it fits std::function's inline storage: no allocation per request);
+  // a filter calls defer() from on_request, while the exchange is alive.
+  ExchangeAccess::completion_factory(exchange_) = [this]() -> std::shared_ptr<Completion> {
+    auto self = weak_from_this().lock();
     if (!self) return nullptr;
     return std::make_shared<PipelineCompletion>(std::move(self), ++defer_token_);
   };

@@ -219,8 +219,6 @@ TEST_CASE("ocelot_gateway --check exits non-zero on an invalid config, naming th
       {R"({ "Routes": [ { "UpstreamPathTemplate": "/a", "DownstreamHostAndPorts": [ { "Host": "a", "Port": 1 } ] } ] })",
        "Routes[0].DownstreamPathTemplate: required key is missing"},
       {R"({ "Routes": [ )", "invalid JSON at line 1"},
-      {ocelot_json(9, R"("BaseUrl": "https://127.0.0.1:8443")"),
-       "GlobalConfiguration.BaseUrl: \"https://127.0.0.1:8443\" cannot be served without a certificate"},
       {ocelot_json(9, R"("ServerOptions": { "Certificates": [ { "CertFile": "missing.pem", "KeyFile": "missing.key" } ] })"),
        "GlobalConfiguration.ServerOptions.Certificates[0].CertFile: cannot load certificate '" + dir.path() +
            "/missing.pem'"},
@@ -232,6 +230,16 @@ TEST_CASE("ocelot_gateway --check exits non-zero on an invalid config, naming th
     CHECK(r.code == 2);
     CHECK_THAT(r.output, Catch::Contains(c.expected));
   }
+  // An https:// BaseUrl without a certificate: the config is valid (a gateway behind a TLS load
+  // balancer), --check warns; running it without --listen refuses to start.
+  auto https_base = write_file(dir.path() + "/https.json", ocelot_json(9, R"("BaseUrl": "https://127.0.0.1:8443")"));
+  auto checked = run({"--config", https_base, "--check"});
+  CHECK(checked.code == 0);
+  CHECK_THAT(checked.output, Catch::Contains("running without --listen would refuse to start"));
+  auto served = run({"--config", https_base});
+  CHECK(served.code == 2);
+  CHECK_THAT(served.output,
+             Catch::Contains("GlobalConfiguration.BaseUrl: \"https://127.0.0.1:8443\" cannot be served without a certificate"));
   auto missing = run({"--config", dir.path() + "/nothing.json", "--check"});
   CHECK(missing.code == 2);
   CHECK_THAT(missing.output, Catch::Contains("cannot open the file"));

@@ -55,16 +55,20 @@ void apply(const std::vector<CompiledEdit>& edits, const detail::PlaceholderCont
         break;
       }
       case HeaderEdit::Kind::Replace: {
+        // The first field of the name only (as Ocelot); nothing is rendered when it is absent.
+        HeaderField* field = nullptr;
+        for (auto& f : headers.fields()) {
+          if (f.name.size() == e.name.size() && detail::iequals_header(f.name, e.name)) {
+            field = &f;
+            break;
+          }
+        }
+        if (!field) break;
         auto find = e.find.render(ctx);
         auto with = e.replace.render(ctx);
         if (!find || !with) break;
         if (e.slash_replace && (with->empty() || with->back() != '/')) *with += '/';
-        for (auto& f : headers.fields()) {
-          if (f.name.size() == e.name.size() && detail::iequals_header(f.name, e.name)) {
-            f.value = replace_all(f.value, *find, *with);
-            break;  // the first field only (as Ocelot)
-          }
-        }
+        if (field->value.find(*find) != std::string::npos) field->value = replace_all(field->value, *find, *with);
         break;
       }
     }

@@ -63,6 +63,7 @@ Result<HeaderTemplate> HeaderTemplate::parse(std::string_view text) {
       t.parts_.push_back(Part{Kind::RequestId, {}});
     } else {
       t.parts_.push_back(Part{Kind::Param, std::string(name)});
+      t.has_params_ = true;
     }
     text.remove_prefix(close + 1);
   }
@@ -114,7 +115,9 @@ std::optional<std::string> HeaderTemplate::render(const PlaceholderContext& ctx)
       }
     }
   }
-  if (!is_field_value(out)) return std::nullopt;  // never put CR/LF into a header
+  // Literals were checked at load, and every other value comes from the parsed request (checked
+  // by the codec) or the config; route captures are checked again because a rewrite may decode.
+  if (has_params_ && !is_field_value(out)) return std::nullopt;  // never put CR/LF into a header
   return out;
 }
 

@@ -49,6 +49,7 @@ class HeaderTemplate {
     std::string text;  // the literal, or the route placeholder's name
   };
   std::vector<Part> parts_;
+  bool has_params_ = false;
 };
 
 }  // namespace portico::detail
