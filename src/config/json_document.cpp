@@ -4,6 +4,7 @@
 
 #include <unordered_set>
 
+#include "config/json_document.hpp"
 #include "config/json_relaxed.hpp"
 #include "core/json_tree.hpp"
 #include "core/text.hpp"
@@ -78,20 +79,33 @@ Result<void> convert(dom::element in, JsonValue& out, const std::string& path) {
 
 }  // namespace
 
-Result<JsonDocument> JsonDocument::parse(std::string_view text) {
-  auto syntax_error = [&](const detail::JsonSyntaxError& e) {
-    auto at = detail::text_position(text, e.offset);
+}  // namespace portico::config
+
+namespace portico::detail {
+
+Result<void> parse_relaxed_json(std::string_view text, simdjson::dom::parser& parser, simdjson::dom::element& root) {
+  auto syntax_error = [&](const JsonSyntaxError& e) {
+    auto at = text_position(text, e.offset);
     return make_error(Errc::InvalidConfig, "invalid JSON at line " + std::to_string(at.line) + ", column " +
                                                std::to_string(at.column) + ": " + e.message);
   };
   std::string strict;
-  if (auto e = detail::relax_json(text, strict)) return syntax_error(*e);
-  if (auto e = detail::find_json_syntax_error(strict)) return syntax_error(*e);
+  if (auto e = relax_json(text, strict)) return syntax_error(*e);
+  if (auto e = find_json_syntax_error(strict)) return syntax_error(*e);
   simdjson::padded_string padded(strict);
-  dom::parser parser;
-  dom::element root;
   if (auto code = parser.parse(padded).get(root); code != simdjson::SUCCESS)
     return make_error(Errc::InvalidConfig, std::string("invalid JSON: ") + simdjson::error_message(code));
+  return {};
+}
+
+}  // namespace portico::detail
+
+namespace portico::config {
+
+Result<JsonDocument> JsonDocument::parse(std::string_view text) {
+  dom::parser parser;
+  dom::element root;
+  if (auto ok = detail::parse_relaxed_json(text, parser, root); !ok) return std::move(ok).error();
   auto tree = std::make_shared<JsonValue>();
   if (auto r = convert(root, *tree, {}); !r) return std::move(r).error();
   return JsonDocumentAccess::make(std::move(tree));

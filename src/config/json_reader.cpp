@@ -7,70 +7,13 @@
 #include <unordered_set>
 
 #include "config/ocelot_values.hpp"
+#include "core/json_tree.hpp"
 #include "core/text.hpp"
+#include "portico/http.hpp"
 
 namespace portico::detail {
 
 namespace dom = simdjson::dom;
-
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
-
-std::string_view trim_space(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
-// .NET's int.Parse (NumberStyles.Integer): optional white space and sign, then digits.
-std::optional<std::int64_t> parse_integer_text(std::string_view s) noexcept {
-  s = trim_space(s);
-  bool negative = false;
-  if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
-    negative = s.front() == '-';
-    s.remove_prefix(1);
-  }
-  if (s.empty()) return std::nullopt;
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-  if (!negative && v > kMax) return std::nullopt;
-  if (negative && v > kMax + 1) return std::nullopt;
-  if (negative) return v == kMax + 1 ? std::numeric_limits<std::int64_t>::min() : -static_cast<std::int64_t>(v);
-  return static_cast<std::int64_t>(v);
-}
-
-std::optional<double> parse_number_text(std::string_view s) noexcept {
-  s = trim_space(s);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return std::nullopt;
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
-std::string range_text(std::int64_t lo, std::int64_t hi) { return std::to_string(lo) + ".." + std::to_string(hi); }
-
-std::string range_text(double lo, double hi) {
-  auto fmt = [](double d) {
-    char buf[64];
-    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d);
-    return ec == std::errc() ? std::string(buf, p) : std::string("?");
-  };
-  return fmt(lo) + ".." + fmt(hi);
-}
-
-}  // namespace
 
 void fail(Errc code, std::string where, std::string message) {
   throw ReadFailure{make_error(code, std::move(message), std::move(where))};
@@ -78,15 +21,8 @@ void fail(Errc code, std::string where, std::string message) {
 
 std::string describe(dom::element v) {
   switch (v.type()) {
-    case dom::element_type::STRING: {
-      std::string_view s = v.get_string().value_unsafe();
-      constexpr std::size_t kMaxShown = 60;
-      std::string out = "\"";
-      append_json_escaped(out, s.substr(0, kMaxShown));
-      if (s.size() > kMaxShown) out += "...";
-      out += '"';
-      return out;
-    }
+    case dom::element_type::STRING:
+      return quote_for_message(v.get_string().value_unsafe());
     case dom::element_type::INT64:
     case dom::element_type::UINT64:
     case dom::element_type::DOUBLE:
@@ -163,11 +99,8 @@ bool as_bool(dom::element v, const std::string& where) {
   bool b = false;
   if (v.get_bool().get(b) == simdjson::SUCCESS) return b;
   std::string_view s;
-  if (v.get_string().get(s) == simdjson::SUCCESS) {  // .NET's bool.Parse
-    s = trim_space(s);
-    if (iequals(s, "true")) return true;
-    if (iequals(s, "false")) return false;
-  }
+  if (v.get_string().get(s) == simdjson::SUCCESS)  // .NET's bool.Parse
+    if (auto parsed = parse_bool_text(s)) return *parsed;
   fail(where, "expected true or false, got " + describe(v));
 }
 

@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "config/json_document.hpp"
 #include "config/json_reader.hpp"
 #include "config/json_relaxed.hpp"
 #include "config/ocelot_values.hpp"
@@ -233,6 +234,27 @@ class Loader {
     g.finish();
   }
 
+  // A string key naming one of `names` (case-insensitive) sets `out`; any other value is an error
+  // listing the names.
+  template <class E>
+  static void choice(JsonObject& o, std::string_view key, std::initializer_list<std::pair<std::string_view, E>> names,
+                     E& out) {
+    auto v = o.string(key);
+    if (!v) return;
+    std::string expected;  // "A", "B" or "C"
+    std::size_t i = 0;
+    for (const auto& [name, value] : names) {
+      if (iequals(*v, name)) {
+        out = value;
+        return;
+      }
+      if (i > 0) expected += i + 1 == names.size() ? " or " : ", ";
+      expected += json_quote(name);
+      ++i;
+    }
+    fail(o.path_of(key), "expected " + expected + ", got " + json_quote(*v));
+  }
+
   void server_options(JsonObject& s, ServerOptions& o) {
     constexpr std::int64_t kMiB = 1024 * 1024;
     auto size = [&](std::string_view key, std::int64_t hi, auto& field) {
@@ -278,37 +300,14 @@ class Loader {
         o.trusted_proxies.push_back(std::move(*cidr));
       }
     }
-    if (auto v = s.string("EncodedSlashes")) {
-      if (iequals(*v, "Reject"))
-        o.encoded_slashes = EncodedSlashes::Reject;
-      else if (iequals(*v, "Keep"))
-        o.encoded_slashes = EncodedSlashes::Keep;
-      else
-        fail(s.path_of("EncodedSlashes"), "expected \"Reject\" or \"Keep\", got " + json_quote(*v));
-    }
-    if (auto v = s.string("UnderscoresInHeaders")) {
-      if (iequals(*v, "Drop"))
-        o.underscores_in_headers = UnderscoreHeaders::Drop;
-      else if (iequals(*v, "Reject"))
-        o.underscores_in_headers = UnderscoreHeaders::Reject;
-      else if (iequals(*v, "Pass"))
-        o.underscores_in_headers = UnderscoreHeaders::Pass;
-      else
-        fail(s.path_of("UnderscoresInHeaders"), "expected \"Drop\", \"Reject\" or \"Pass\", got " + json_quote(*v));
-    }
+    choice(s, "EncodedSlashes", {{"Reject", EncodedSlashes::Reject}, {"Keep", EncodedSlashes::Keep}}, o.encoded_slashes);
+    choice(s, "UnderscoresInHeaders",
+           {{"Drop", UnderscoreHeaders::Drop}, {"Reject", UnderscoreHeaders::Reject}, {"Pass", UnderscoreHeaders::Pass}},
+           o.underscores_in_headers);
     if (auto v = s.boolean("AllowTrace")) o.allow_trace = *v;
-    if (auto v = s.string("RejectedLogLevel")) {
-      if (iequals(*v, "Debug"))
-        o.rejected_log_level = LogLevel::Debug;
-      else if (iequals(*v, "Info"))
-        o.rejected_log_level = LogLevel::Info;
-      else if (iequals(*v, "Warn"))
-        o.rejected_log_level = LogLevel::Warn;
-      else if (iequals(*v, "Error"))
-        o.rejected_log_level = LogLevel::Error;
-      else
-        fail(s.path_of("RejectedLogLevel"), "expected \"Debug\", \"Info\", \"Warn\" or \"Error\", got " + json_quote(*v));
-    }
+    choice(s, "RejectedLogLevel",
+           {{"Debug", LogLevel::Debug}, {"Info", LogLevel::Info}, {"Warn", LogLevel::Warn}, {"Error", LogLevel::Error}},
+           o.rejected_log_level);
     if (auto v = s.integer("RejectedLogPerSecond", 0, 1000000)) o.rejected_log_per_second = static_cast<std::size_t>(*v);
     if (auto v = s.string("Via")) {
       for (char c : *v)
@@ -1078,20 +1077,9 @@ Result<OcelotConfig> load_ocelot(std::string_view json, const FilterRegistry& fi
   if (json.size() > kMaxOcelotJsonBytes)
     return make_error(Errc::InvalidConfig,
                       "ocelot.json is larger than " + std::to_string(kMaxOcelotJsonBytes / (1024 * 1024)) + " MiB");
-  auto syntax_error = [&](const detail::JsonSyntaxError& e) {
-    auto at = detail::text_position(json, e.offset);
-    return make_error(Errc::InvalidConfig, "invalid JSON at line " + std::to_string(at.line) + ", column " +
-                                               std::to_string(at.column) + ": " + e.message);
-  };
-  std::string strict;
-  if (auto e = detail::relax_json(json, strict)) return syntax_error(*e);
-  if (auto e = detail::find_json_syntax_error(strict)) return syntax_error(*e);
-
-  simdjson::padded_string padded(strict);
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (auto code = parser.parse(padded).get(root); code != simdjson::SUCCESS)
-    return make_error(Errc::InvalidConfig, std::string("invalid JSON: ") + simdjson::error_message(code));
+  if (auto ok = detail::parse_relaxed_json(json, parser, root); !ok) return std::move(ok).error();
   try {
     return Loader(filters).run(root);
   } catch (detail::ReadFailure& f) {
