@@ -24,20 +24,6 @@ namespace detail {
 class GatewayImpl;
 }
 
-/// What to do with `%2F` / `%5C` in a request path.
-enum class EncodedSlashes {
-  Reject,  ///< 400 (default): the safest, as a path the gateway and the upstream may split differently
-  Keep,    ///< keep them encoded: not a segment separator for routing, forwarded as `%2F`
-};
-
-/// What to do with a request header field whose name contains `_` (`X_Forwarded_For`): a backend
-/// that folds `_` to `-` would read it as another field (`Transfer_Encoding`, spoofed identities).
-enum class UnderscoreHeaders {
-  Drop,    ///< remove the field before filters and the upstream see it (default, as nginx)
-  Reject,  ///< answer 400 and close
-  Pass,    ///< keep and forward it
-};
-
 /// Severity of a log line.
 enum class LogLevel { Debug, Info, Warn, Error };
 

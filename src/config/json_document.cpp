@@ -7,7 +7,7 @@
 #include "config/json_document.hpp"
 #include "config/json_relaxed.hpp"
 #include "core/json_tree.hpp"
-#include "core/text.hpp"
+#include "http/text.hpp"
 
 namespace portico::config {
 

@@ -8,7 +8,7 @@
 
 #include "config/ocelot_values.hpp"
 #include "core/json_tree.hpp"
-#include "core/text.hpp"
+#include "http/text.hpp"
 #include "portico/http.hpp"
 
 namespace portico::detail {

@@ -20,7 +20,7 @@
 #include "config/ocelot_values.hpp"
 #include "core/json_tree.hpp"
 #include "core/router.hpp"
-#include "core/text.hpp"
+#include "http/text.hpp"
 #include "filters/header_transform/ocelot_section.hpp"
 #include "portico/config/ocelot.hpp"
 #include "portico/filters/header_transform.hpp"

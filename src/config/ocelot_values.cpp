@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "core/text.hpp"
+#include "http/text.hpp"
 
 namespace portico::detail {
 

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <string>
 
-#include "core/text.hpp"
+#include "http/text.hpp"
 
 namespace portico::detail {
 

@@ -4,7 +4,7 @@
 #include <array>
 #include <vector>
 
-#include "core/text.hpp"
+#include "http/text.hpp"
 
 namespace portico::detail {
 

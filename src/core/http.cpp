@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/text.hpp"
+#include "http/text.hpp"
 
 namespace portico {
 

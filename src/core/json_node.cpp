@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "core/json_tree.hpp"
-#include "core/text.hpp"
+#include "http/text.hpp"
 #include "portico/http.hpp"
 
 namespace portico::detail {

@@ -5,7 +5,7 @@
 
 #include "core/completion.hpp"
 #include "core/forwarding.hpp"
-#include "core/text.hpp"
+#include "http/text.hpp"
 
 namespace portico::detail {
 

@@ -1,6 +1,6 @@
 #include "portico/route.hpp"
 
-#include "core/text.hpp"
+#include "http/text.hpp"
 
 namespace portico {
 

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "core/path_template.hpp"
-#include "core/text.hpp"
+#include "http/text.hpp"
 
 namespace portico::detail {
 

@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "core/text.hpp"
+#include "http/text.hpp"
 
 namespace portico::detail {
 

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "core/text.hpp"
+#include "http/text.hpp"
 #include "http/chars.hpp"
 #include "http/codec.hpp"
 

@@ -8,7 +8,6 @@
 #include <string>
 #include <string_view>
 
-#include "portico/gateway.hpp"
 #include "portico/http.hpp"
 
 namespace portico::detail {
@@ -24,18 +23,6 @@ struct HeadLimits {
   UnderscoreHeaders underscores = UnderscoreHeaders::Drop;  // field names containing '_'
   bool allow_trace = false;  // TRACE: 405 unless allowed
 };
-
-/// The request-side limits from the engine's options (max_request_line_bytes, max_header_bytes,
-/// max_header_count, encoded_slashes, max_header_line_bytes, underscores_in_headers, allow_trace).
-inline HeadLimits request_limits(const ServerOptions& o) noexcept {
-  return HeadLimits{o.max_request_line_bytes, o.max_header_bytes,       o.max_header_count, o.encoded_slashes,
-                    o.max_header_line_bytes,  o.underscores_in_headers, o.allow_trace};
-}
-/// The upstream-response-side limits: max_upstream_header_bytes for the head, the request side's
-/// line length and field count.
-inline HeadLimits response_limits(const ServerOptions& o) noexcept {
-  return HeadLimits{o.max_request_line_bytes, o.max_upstream_header_bytes, o.max_header_count, o.encoded_slashes};
-}
 
 /// A protocol error: the status to answer (400, 405, 414, 417, 431, 501, 505; 502 on the response side;
 /// 413 is the caller's body limit) and a short static reason for logs. Framing is in doubt after

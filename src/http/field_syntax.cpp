@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "core/text.hpp"
+#include "http/text.hpp"
 #include "http/chars.hpp"
 #include "http/codec.hpp"
 

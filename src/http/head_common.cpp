@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "core/text.hpp"
+#include "http/text.hpp"
 #include "http/chars.hpp"
 #include "portico/http.hpp"
 

@@ -2,7 +2,7 @@
 // One pass: each segment is validated and decoded into `out` right after its '/', then merged
 // away if it is empty, "." or ".." (RFC 3986 §5.2.4 remove_dot_segments, plus slash merging).
 
-#include "core/text.hpp"
+#include "http/text.hpp"
 #include "http/chars.hpp"
 #include "http/codec.hpp"
 

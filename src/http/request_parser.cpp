@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "core/text.hpp"
+#include "http/text.hpp"
 #include "http/codec.hpp"
 #include "http/head_common.hpp"
 

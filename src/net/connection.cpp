@@ -3,7 +3,8 @@
 #include <array>
 
 #include "core/forwarding.hpp"
-#include "core/text.hpp"
+#include "http/text.hpp"
+#include "net/head_limits.hpp"
 
 namespace portico::net {
 

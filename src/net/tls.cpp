@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "core/cidr.hpp"
-#include "core/text.hpp"
+#include "http/text.hpp"
 
 namespace portico::net {
 

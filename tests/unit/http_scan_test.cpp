@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "http_support.hpp"
+#include "net/head_limits.hpp"
 
 using namespace portico;
 using namespace portico::detail;
