@@ -1,0 +1,65 @@
+// register_builtin_filters: one line per built-in filter, its factory reading a config node.
+
+#include "portico/filters/builtin.hpp"
+#include "portico/filters/header_transform.hpp"
+#include "portico/filters/request_id.hpp"
+
+namespace portico::filters {
+
+namespace {
+
+/// A node that must be an object (or absent); keys nobody read are errors (a typo must not
+/// silently drop a setting).
+Result<void> no_unread_keys(const config::JsonNode& node) {
+  auto unread = node.unread_keys();
+  if (unread.empty()) return {};
+  return make_error(Errc::InvalidConfig, "unknown key", unread.front().where);
+}
+
+Result<void> object_or_absent(const config::JsonNode& node) {
+  if (node.present() && !node.is_object())
+    return make_error(Errc::InvalidConfig, "expected an object, got " + node.describe(), node.path());
+  return {};
+}
+
+Result<FilterPtr> header_transform_from(const config::JsonNode& node) {
+  if (auto ok = object_or_absent(node); !ok) return std::move(ok).error();
+  std::string base_url;
+  if (auto b = node["BaseUrl"]; b.present()) {
+    auto s = b.as_string();
+    if (!s) return std::move(s).error();
+    base_url = std::move(*s);
+  }
+  auto cfg = ocelot_header_transform(node["Upstream"], node["Downstream"], std::move(base_url));
+  if (!cfg) return std::move(cfg).error();
+  if (auto ok = no_unread_keys(node); !ok) return std::move(ok).error();
+  return make_header_transform(std::move(*cfg));
+}
+
+Result<FilterPtr> request_id_from(const config::JsonNode& node) {
+  if (auto ok = object_or_absent(node); !ok) return std::move(ok).error();
+  RequestIdConfig cfg;
+  if (auto h = node["Header"]; h.present()) {
+    auto s = h.as_string();
+    if (!s) return std::move(s).error();
+    cfg.header = std::move(*s);
+  }
+  if (auto r = node["ReturnOnResponse"]; r.present()) {
+    auto b = r.as_bool();
+    if (!b) return std::move(b).error();
+    cfg.return_on_response = *b;
+  }
+  if (auto ok = no_unread_keys(node); !ok) return std::move(ok).error();
+  auto made = make_request_id(std::move(cfg));
+  if (!made) return make_error(made.error().code, made.error().message, node["Header"].path());
+  return made;
+}
+
+}  // namespace
+
+void register_builtin_filters(FilterRegistry& registry) {
+  registry.add("HeaderTransform", header_transform_from);
+  registry.add("RequestId", request_id_from);
+}
+
+}  // namespace portico::filters
