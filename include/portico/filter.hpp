@@ -179,6 +179,23 @@ class Filter {
 
 using FilterPtr = std::shared_ptr<const Filter>;
 
+/// What a gateway-made error response is about (a failure the gateway answers itself).
+struct ErrorInfo {
+  int status = 500;             ///< from the one table (status_for); the response keeps it
+  Errc code = Errc::Internal;   ///< the failure
+  std::string_view detail;      ///< the public text (public_detail, or the edge's reason)
+  std::string_view request_id;  ///< the request's id ("" when none is known)
+  std::string_view route_id;    ///< the matched route ("" before routing)
+};
+
+/// Renders gateway-made error responses: their headers (Content-Type) and body. The status stays
+/// the table's; framing (Content-Length, Connection) is the engine's. Called on a loop thread, so it
+/// must not block; a renderer that throws gets the default problem+json response instead.
+using ErrorRenderer = std::function<Response(const ErrorInfo&)>;
+
+/// The default renderer: `application/problem+json` with title, status, detail and request_id.
+Response render_problem(const ErrorInfo& info);
+
 /// Options for filters made from lambdas.
 struct LambdaFilterOptions {
   bool needs_request_body = false;

@@ -105,6 +105,10 @@ class Config {
   /// Adds a global filter; global filters run before every route's own filters.
   Config& use(FilterPtr filter);
   Config& options(ServerOptions options);
+  /// Renders every gateway-made error response (edge rejections included) unless a route has its
+  /// own renderer. Default: render_problem (application/problem+json).
+  Config& error_renderer(ErrorRenderer renderer);
+  const ErrorRenderer& error_renderer_fn() const noexcept { return error_renderer_; }
 
   const std::vector<Upstream>& upstreams() const noexcept { return upstreams_; }
   const std::vector<Route>& routes() const noexcept { return routes_; }
@@ -117,6 +121,7 @@ class Config {
   std::vector<Route> routes_;
   std::vector<FilterPtr> filters_;
   ServerOptions options_;
+  ErrorRenderer error_renderer_;
 };
 
 /// One attempt to send a request to one endpoint. The engine's own transport is the pooled

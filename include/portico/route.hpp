@@ -71,6 +71,8 @@ class Route {
   Route& timeout(std::chrono::milliseconds total);
   /// Sends a different method upstream (Ocelot's DownstreamHttpMethod).
   Route& downstream_method(std::string method);
+  /// Renders this route's gateway-made error responses (instead of Config::error_renderer).
+  Route& error_renderer(ErrorRenderer renderer);
 
   const std::string& id() const noexcept { return id_; }
   const std::vector<std::string>& method_list() const noexcept { return methods_; }
@@ -90,6 +92,7 @@ class Route {
   bool forwards_client_host() const noexcept { return forward_client_host_; }
   std::chrono::milliseconds total_timeout() const noexcept { return timeout_; }
   const std::string& downstream_method_override() const noexcept { return downstream_method_; }
+  const ErrorRenderer& error_renderer_fn() const noexcept { return error_renderer_; }
 
  private:
   std::string id_;
@@ -109,6 +112,7 @@ class Route {
   bool forward_client_host_ = false;
   std::chrono::milliseconds timeout_{0};
   std::string downstream_method_;
+  ErrorRenderer error_renderer_;
 };
 
 }  // namespace portico

@@ -23,6 +23,11 @@ Config& Config::use(FilterPtr filter) {
   return *this;
 }
 
+Config& Config::error_renderer(ErrorRenderer renderer) {
+  error_renderer_ = std::move(renderer);
+  return *this;
+}
+
 Config& Config::options(ServerOptions options) {
   options_ = std::move(options);
   return *this;

@@ -41,6 +41,10 @@ std::string_view to_string(Phase phase) noexcept {
   return "User";
 }
 
+Response render_problem(const ErrorInfo& info) {
+  return Response::problem(info.status, info.detail, info.request_id);
+}
+
 FilterResult Filter::on_request(Exchange&) const { return FilterResult::next(); }
 void Filter::on_upstream_request(Exchange&, Request&) const {}
 void Filter::on_response(Exchange&, Response&) const {}

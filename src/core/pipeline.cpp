@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "core/completion.hpp"
+#include "core/error_render.hpp"
 #include "core/forwarding.hpp"
 #include "http/text.hpp"
 
@@ -345,7 +346,9 @@ void Pipeline::fail(Error error) {
 }
 
 Response Pipeline::error_response(const Error& error) {
-  return Response::problem(status_for(error.code), public_detail(error.code), exchange_.request_id());
+  ErrorInfo info{status_for(error.code), error.code, public_detail(error.code), exchange_.request_id(),
+                 exchange_.route_id()};
+  return render_error(route_ ? &route_->route->error_renderer_fn() : nullptr, snapshot_->error_renderer, info);
 }
 
 void Pipeline::finish(Response response, bool from_upstream) {
@@ -360,10 +363,10 @@ void Pipeline::finish(Response response, bool from_upstream) {
       } catch (const std::exception& e) {
         shared_->log(LogLevel::Warn, "filter '" + std::string(filters[i]->name()) + "' threw in on_response: " + e.what());
         ExchangeAccess::error(exchange_) = make_error(Errc::FilterThrew, e.what());
-        response = Response::problem(500, public_detail(Errc::FilterThrew), exchange_.request_id());
+        response = error_response(*exchange_.error());
       } catch (...) {
         ExchangeAccess::error(exchange_) = make_error(Errc::FilterThrew, "non-exception thrown");
-        response = Response::problem(500, public_detail(Errc::FilterThrew), exchange_.request_id());
+        response = error_response(*exchange_.error());
       }
     }
   }

@@ -93,6 +93,11 @@ Route& Route::forward_client_host(bool on) {
   return *this;
 }
 
+Route& Route::error_renderer(ErrorRenderer renderer) {
+  error_renderer_ = std::move(renderer);
+  return *this;
+}
+
 Route& Route::timeout(std::chrono::milliseconds total) {
   timeout_ = total;
   return *this;

@@ -74,6 +74,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(Config config, std::uint
   auto snap = std::make_shared<Snapshot>();
   snap->generation = generation;
   snap->options = config.server_options();
+  snap->error_renderer = config.error_renderer_fn();
   const auto& o = snap->options;
   if (o.max_request_line_bytes < 64)
     return make_error(Errc::InvalidConfig, "must be at least 64", "options.max_request_line_bytes");

@@ -44,6 +44,7 @@ struct Snapshot {
   std::vector<CompiledRoute> compiled;  // parallel to routes
   std::vector<FilterPtr> global_filters;
   ServerOptions options;
+  ErrorRenderer error_renderer;  // empty: render_problem
   CidrSet trusted_proxies;
 
   /// Validates and compiles a Config. Errors name the route/upstream (`routes[2].path`, `upstreams[0]`).

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/error_render.hpp"
 #include "core/forwarding.hpp"
 #include "http/text.hpp"
 #include "net/head_limits.hpp"
@@ -21,14 +22,36 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 /// A complete response for protocol errors the edge answers itself (framing in doubt: always
 /// Connection: close), carrying the request id in its problem body.
-std::string error_bytes(int status, std::string_view reason_text, std::string_view request_id) {
-  Response r = Response::problem(status, reason_text, request_id);
-  r.headers.add("Content-Length", std::to_string(r.body.size()));
-  r.headers.add("Connection", "close");
-  std::string out;
-  detail::serialize_response_head(status, {}, r.headers, out);
-  out += r.body;
-  return out;
+/// The Errc an edge status stands for, for the host's error renderer.
+Errc edge_code(int status) noexcept {
+  switch (status) {
+    case 408: return Errc::RequestTimeout;
+    case 413: return Errc::BodyTooLarge;
+    case 502: return Errc::UpstreamProtocol;
+    default: return Errc::BadRequest;
+  }
+}
+
+/// A gateway-made error response written by the connection itself (framing in doubt: always
+/// Connection: close), through the host's error renderer when the config has one.
+std::string error_bytes(const detail::Snapshot& snap, int status, std::string_view reason_text,
+                        std::string_view request_id, std::string_view route_id = {}) {
+  const ErrorInfo info{status, edge_code(status), reason_text, request_id, route_id};
+  Response r = detail::render_error(nullptr, snap.error_renderer, info);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    r.headers.remove("Content-Length");
+    r.headers.remove("Transfer-Encoding");
+    r.headers.remove("Connection");
+    r.headers.add("Content-Length", std::to_string(r.body.size()));
+    r.headers.add("Connection", "close");
+    std::string out;
+    if (detail::serialize_response_head(status, {}, r.headers, out)) {
+      out += r.body;
+      return out;
+    }
+    r = render_problem(info);  // the renderer made a header that cannot be sent
+  }
+  return {};
 }
 
 bool no_body_status(int status) { return (status >= 100 && status < 200) || status == 204 || status == 304; }
@@ -164,7 +187,8 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
                                         ": response header invalid for forwarding; answering 502");
     if (ex.upstream) ex.upstream->stream.close();
     ex.upstream.reset();
-    auto bytes = error_bytes(502, "the upstream sent a header that cannot be forwarded", ex.exchange().request_id());
+    auto bytes = error_bytes(ex.snapshot(), 502, "the upstream sent a header that cannot be forwarded",
+                             ex.exchange().request_id(), ex.exchange().route_id());
     co_await conn.stream.write_all(asio::buffer(bytes));
     co_return false;
   }
@@ -285,7 +309,7 @@ awaitable<void> write_and_close(ClientConnection& conn, int status, std::string_
                                 std::string request_id = {}) {
   if (request_id.empty()) request_id = detail::generate_request_id();
   note_rejection(conn.loop, conn, request_id, status, why);
-  auto bytes = error_bytes(status, head_error_text(status), request_id);
+  auto bytes = error_bytes(*conn.loop.snapshot(), status, head_error_text(status), request_id);
   conn.watchdog.arm(std::chrono::seconds(5));
   co_await conn.stream.write_all(asio::buffer(bytes));
   conn.watchdog.disarm();

@@ -254,3 +254,31 @@ TEST_CASE("a filter cannot frame the upstream request: its Content-Length and Tr
   CHECK(rec.header("Connection").empty());
   CHECK(rec.body == "hello world");
 }
+
+TEST_CASE("the error renderer also renders the edge's own rejections", "[integration][errors]") {
+  ScriptedUpstream up([](const Received&) { return ScriptedUpstream::ok("ok"); });
+  Config c = catch_all_config(up.port());
+  c.error_renderer([](const ErrorInfo& info) {
+    Response r = Response::text(0, "rejected: " + std::string(info.detail) + "\n");
+    r.headers.add("Bad Header", "renderers cannot break framing");  // not a token: the default is used
+    return r;
+  });
+  GatewayRunner gw(c);
+  RawClient client(gw.port());
+  REQUIRE(client.send("get / HTTP/1.1\r\nHost: h\r\n\r\n"));  // a lower-case method: 400 at the edge
+  auto res = client.read_response();
+  CHECK(status_of(res) == 400);
+  CHECK(header_of(res, "Content-Type") == "application/problem+json");  // fell back
+  CHECK(header_of(res, "Connection") == "close");
+
+  Config ok = catch_all_config(up.port());
+  ok.error_renderer([](const ErrorInfo& info) { return Response::text(0, "rejected: " + std::to_string(info.status)); });
+  GatewayRunner gw2(ok);
+  RawClient client2(gw2.port());
+  REQUIRE(client2.send("get / HTTP/1.1\r\nHost: h\r\n\r\n"));
+  auto res2 = client2.read_response();
+  CHECK(status_of(res2) == 400);
+  CHECK(body_of(res2) == "rejected: 400");
+  CHECK(header_of(res2, "Content-Length") == "13");
+  CHECK(client2.closed_by_peer());
+}
