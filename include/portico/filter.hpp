@@ -150,6 +150,28 @@ enum class Phase : std::uint8_t {
 /// The phase's name as documented ("Edge", "Authentication", …).
 std::string_view to_string(Phase phase) noexcept;
 
+/// What happened to one exchange, given to completion observers once it is over.
+struct ExchangeRecord {
+  enum class Outcome {
+    Served,          ///< the upstream's response was delivered
+    ShortCircuited,  ///< a filter answered (`answered_by`)
+    Failed,          ///< the gateway answered with an error (`error`), or the upstream body broke mid-response
+    ClientAborted,   ///< the client went away before the response was written
+  };
+  using TimePoint = std::chrono::steady_clock::time_point;
+  Outcome outcome = Outcome::Served;
+  int status = 0;
+  std::optional<Errc> error;       ///< the failure, for Failed
+  std::string_view answered_by;    ///< the filter that answered, for ShortCircuited
+  std::uint64_t bytes_in = 0;      ///< request head and body bytes read from the client
+  std::uint64_t bytes_out = 0;     ///< response bytes written to the client
+  TimePoint received{};            ///< the request head arrived
+  TimePoint routed{};              ///< routing and the request-id choice were done
+  TimePoint upstream_connected{};  ///< an upstream connection was ready (pooled or new); {} if none
+  TimePoint upstream_first_byte{}; ///< the upstream's response head was parsed; {} if none
+  TimePoint done{};                ///< the last byte was written, or the exchange failed
+};
+
 /// A request/response filter. One instance is shared by every request of the routes it is on and
 /// called concurrently from all event loops, so its methods are const: keep per-request state in
 /// the Exchange. Exceptions thrown here become a 500 for that request; they never reach the host.
@@ -172,6 +194,12 @@ class Filter {
   /// its forwarding headers), in request order, once every on_request continued. Header
   /// transforms use it; most filters edit exchange.request() in on_request instead.
   virtual void on_upstream_request(Exchange& exchange, Request& upstream_request) const;
+  /// True if on_complete should be called; read once, when a config is applied. Routes whose
+  /// filters observe nothing take no timestamps and make no calls (observing costs nothing unused).
+  virtual bool observes_completion() const noexcept { return false; }
+  /// Once per exchange after the last byte was written or the exchange failed, on the loop thread,
+  /// for every observing filter of the route (whether or not its on_request ran). Must not block.
+  virtual void on_complete(const Exchange& exchange, const ExchangeRecord& record) const;
   /// Response phase, in reverse order, for every filter whose on_request ran; also sees
   /// gateway-made error responses (exchange.error()).
   virtual void on_response(Exchange& exchange, Response& response) const;

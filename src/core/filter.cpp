@@ -47,6 +47,7 @@ Response render_problem(const ErrorInfo& info) {
 
 FilterResult Filter::on_request(Exchange&) const { return FilterResult::next(); }
 void Filter::on_upstream_request(Exchange&, Request&) const {}
+void Filter::on_complete(const Exchange&, const ExchangeRecord&) const {}
 void Filter::on_response(Exchange&, Response&) const {}
 
 namespace {

@@ -110,6 +110,10 @@ bool Pipeline::route(Request request) {
   // The upstream target comes from the captures as matched; compute it while they are valid.
   upstream_target_ = snapshot_->router.downstream_target(match_, req);
   match_.captures.clear();
+  if (observing()) {
+    record_.received = exchange_.started();
+    record_.routed = std::chrono::steady_clock::now();
+  }
   return true;
 }
 
@@ -174,6 +178,7 @@ void Pipeline::run_filters(std::size_t index) {
         ++index;
         continue;
       case FilterResult::Kind::Respond:
+        record_.answered_by = f.name();
         finish(std::move(*result->response()));
         return;
       case FilterResult::Kind::Pending:
@@ -218,6 +223,7 @@ void Pipeline::resume(std::uint64_t token, std::optional<FilterResult> result, s
       run_filters(entered_);
       return;
     case FilterResult::Kind::Respond:
+      if (entered_ > 0 && entered_ <= route_->filters.size()) record_.answered_by = route_->filters[entered_ - 1]->name();
       finish(std::move(*result->response()));
       return;
     case FilterResult::Kind::Pending:
@@ -372,7 +378,35 @@ void Pipeline::finish(Response response, bool from_upstream) {
   }
   if (!from_upstream) add_request_id(response, exchange_.request_id());
   shared_->requests_served.fetch_add(1, std::memory_order_relaxed);
+  delivered_status_ = response.status;
   deliver(std::move(response));
+}
+
+void Pipeline::complete(bool client_aborted, bool body_broke) {
+  if (completed_ || !observing()) return;
+  completed_ = true;
+  ExchangeRecord& r = record_;
+  r.status = delivered_status_;
+  r.done = std::chrono::steady_clock::now();
+  if (client_aborted) {
+    r.outcome = ExchangeRecord::Outcome::ClientAborted;
+  } else if (exchange_.error() || body_broke) {
+    r.outcome = ExchangeRecord::Outcome::Failed;
+    r.error = exchange_.error() ? exchange_.error()->code : Errc::UpstreamReset;
+  } else if (!r.answered_by.empty()) {
+    r.outcome = ExchangeRecord::Outcome::ShortCircuited;
+  } else {
+    r.outcome = ExchangeRecord::Outcome::Served;
+  }
+  for (const Filter* f : route_->observers) {
+    try {
+      f->on_complete(exchange_, r);
+    } catch (const std::exception& e) {
+      shared_->log(LogLevel::Warn, "filter '" + std::string(f->name()) + "' threw in on_complete: " + e.what());
+    } catch (...) {
+      shared_->log(LogLevel::Warn, "filter '" + std::string(f->name()) + "' threw in on_complete");
+    }
+  }
 }
 
 }  // namespace portico::detail

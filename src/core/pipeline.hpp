@@ -35,6 +35,13 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   void run();
   /// Answers with an engine error (mapped by the one table), running the response filters entered.
   void fail(Error error);
+  /// True when the route has completion observers (timestamps are taken only then).
+  bool observing() const noexcept { return route_ && !route_->observers.empty(); }
+  /// The record the observers will get; the transport fills in its timings and byte counts.
+  ExchangeRecord& record() noexcept { return record_; }
+  /// Ends the exchange for the observers: fills outcome, status and done, then calls each
+  /// observer once (exceptions are logged). Later calls do nothing. Serial context.
+  void complete(bool client_aborted, bool body_broke);
   /// When the request phase must be over: the route's timeout or ServerOptions::filter_timeout
   /// (the shorter), counted from the request head. Valid after route().
   std::chrono::steady_clock::time_point filter_deadline() const noexcept;
@@ -78,6 +85,9 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   std::optional<std::size_t> picked_;
   std::string upstream_target_;  // computed at routing, from the captures
   bool delivered_ = false;
+  bool completed_ = false;
+  int delivered_status_ = 0;
+  ExchangeRecord record_;
   bool blocking_running_ = false;  // a blocking filter's on_request is running on the worker
 };
 

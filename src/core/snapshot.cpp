@@ -146,6 +146,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(Config config, std::uint
     // Phases order the chain; the stable sort keeps "global, then the route's" inside a phase.
     std::stable_sort(c.filters.begin(), c.filters.end(),
                      [](const FilterPtr& a, const FilterPtr& b) { return a->phase() < b->phase(); });
+    for (const auto& f : c.filters)
+      if (f->observes_completion()) c.observers.push_back(f.get());
     for (const auto& f : c.filters) {
       c.needs_request_body = c.needs_request_body || f->needs_request_body();
       c.needs_response_body = c.needs_response_body || f->needs_response_body();

@@ -199,6 +199,8 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
     conn.watchdog.arm(opts.request_body_timeout);
     auto [ec, n] = co_await conn.stream.write_all(bufs);
     conn.watchdog.disarm();
+    ex.record().bytes_out += n;
+    if (ec) ex.client_aborted = true;
     if (ex.upstream) {
       // HEAD/204/304 from upstream, or a buffered body: the upstream connection is clean if it framed well.
       if (ex.upstream_keep_alive && ex.upstream_body.done())
@@ -224,7 +226,9 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
     conn.watchdog.arm(opts.request_body_timeout);
     auto [ec, n] = co_await conn.stream.write_all(asio::buffer(out));
     conn.watchdog.disarm();
+    ex.record().bytes_out += n;
     out.clear();
+    if (ec) ex.client_aborted = true;
     co_return !ec;
   };
   for (;;) {
@@ -258,6 +262,7 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
     break;
   }
   if (!upstream_ok) {
+    ex.body_broke = true;
     // The response already started: the only honest signal left is to abort the connection.
     ex.gateway_shared().log(LogLevel::Warn, "request " + std::string(ex.exchange().request_id()) +
                                         ": upstream body failed mid-response; closing the client connection");
@@ -418,6 +423,7 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
 
     // 2. Parse it.
     detail::RequestHead head;
+    const std::size_t head_bytes = scan.head_length;
     auto perr = detail::parse_request_head(std::string_view(c.buffer).substr(0, scan.head_length), limits, head);
     c.buffer.erase(0, scan.head_length);
     scanned = 0;
@@ -446,6 +452,7 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
     ex->request_was_head = head.request.method == "HEAD";
     const bool overloaded = loop.in_flight >= opts.max_in_flight_per_loop;
     const bool routed = ex->route(std::move(head.request));
+    if (ex->observing()) ex->record().bytes_in = head_bytes;
     ++loop.in_flight;
     if (overloaded) {
       ex->fail(make_error(Errc::Overloaded, "max_in_flight_per_loop reached"));
@@ -494,6 +501,10 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
     if (ex->client_body_failed || !discard_buffered_body(c)) keep_alive = false;
     if (loop.draining()) keep_alive = false;
     bool again = co_await write_response(c, *ex, keep_alive);
+    if (ex->observing()) {
+      ex->record().bytes_in += c.body.total();
+      ex->complete(ex->client_aborted, ex->body_broke);
+    }
     ex.reset();
     if (!again) break;
   }

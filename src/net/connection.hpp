@@ -77,6 +77,9 @@ class NetExchange final : public detail::Pipeline {
   bool upstream_keep_alive = false;
   bool upstream_body_buffered = false;  // response.body holds the whole body
   std::chrono::milliseconds upstream_timeout{30000};
+  // For completion observers: what write_response saw.
+  bool client_aborted = false;
+  bool body_broke = false;
   bool request_was_head = false;
   bool client_body_failed = false;  // the client's body broke while streaming upstream: close after
 

@@ -71,6 +71,11 @@ class HandleExchange final : public Pipeline {
     } else if (exchange().request().method != "HEAD") {
       response.headers.set("Content-Length", std::to_string(response.body.size()));
     }
+    if (observing()) {
+      record().bytes_out = response.body.size();
+      record().bytes_in = exchange().request().body.size();
+      complete(false, false);
+    }
     auto done = std::move(done_);
     auto self = std::move(self_);  // released when this call returns
     if (done) done(std::move(response));

@@ -233,6 +233,7 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
       c->slot = std::move(slot);
     }
     ++c->requests;
+    if (observing()) record().upstream_connected = Clock::now();
     Watchdog& wd = c->watchdog;
     wd.arm_at(attempt_deadline);
 
@@ -318,6 +319,7 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
     }
     if (!got_any && !c->stream.is_open()) continue;  // retry on a fresh connection
     wd.disarm();
+    if (observing()) record().upstream_first_byte = Clock::now();
 
     upstream_keep_alive = rh.keep_alive;
     upstream_body.reset(rh.body, rh.content_length);
