@@ -9,14 +9,14 @@ namespace portico::filters {
 
 namespace {
 
-using detail::HeaderTemplate;
+using detail::ValueTemplate;
 
 struct CompiledEdit {
   HeaderEdit::Kind kind;
   std::string name;
-  HeaderTemplate value;
-  HeaderTemplate find;
-  HeaderTemplate replace;
+  ValueTemplate value;
+  ValueTemplate find;
+  ValueTemplate replace;
   bool slash_replace = false;  // find is one placeholder (a base URL): the replacement ends in '/' too
 };
 
@@ -112,8 +112,8 @@ Result<std::vector<CompiledEdit>> compile(const std::vector<HeaderEdit>& edits, 
       return make_error(Errc::InvalidConfig, "\"" + e.name + "\" frames the message; only the gateway sets it",
                         where + ".name");
     CompiledEdit c{e.kind, e.name, {}, {}, {}, false};
-    auto parse = [&](const std::string& text, std::string_view field, HeaderTemplate& slot) -> Result<void> {
-      auto t = HeaderTemplate::parse(text);
+    auto parse = [&](const std::string& text, std::string_view field, ValueTemplate& slot) -> Result<void> {
+      auto t = ValueTemplate::parse(text);
       if (!t) return make_error(Errc::InvalidConfig, t.error().message, where + "." + std::string(field));
       slot = std::move(*t);
       return {};

@@ -12,9 +12,9 @@ Result<void> header_edits(const std::vector<std::pair<std::string, std::string>>
                                  std::string_view where, std::vector<HeaderEdit>& out) {
   for (const auto& [name, value] : pairs) {
     const std::string path = where.empty() ? name : std::string(where) + "." + name;
-    if (!portico::detail::is_header_name(name))
+    if (!detail::is_header_name(name))
       return make_error(Errc::InvalidConfig, "expected a header name (an HTTP token)", path);
-    if (portico::detail::is_framing_field(name))
+    if (detail::is_framing_field(name))
       return make_error(Errc::InvalidConfig, "\"" + name + "\" frames the message; only the gateway sets it", path);
     HeaderEdit e;
     e.name = name;
@@ -34,7 +34,7 @@ Result<void> header_edits(const std::vector<std::pair<std::string, std::string>>
       e.value = value;
     }
     for (const std::string* text : {&e.value, &e.find, &e.replace}) {
-      auto t = portico::detail::HeaderTemplate::parse(*text);
+      auto t = detail::ValueTemplate::parse(*text);
       if (!t) return make_error(Errc::InvalidConfig, t.error().message, path);
     }
     out.push_back(std::move(e));

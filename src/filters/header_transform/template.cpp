@@ -1,6 +1,6 @@
 #include "filters/header_transform/template.hpp"
 
-namespace portico::detail {
+namespace portico::filters::detail {
 
 namespace {
 
@@ -27,10 +27,10 @@ std::string downstream_base_url(const Endpoint& ep) {
 
 }  // namespace
 
-Result<HeaderTemplate> HeaderTemplate::parse(std::string_view text) {
+Result<ValueTemplate> ValueTemplate::parse(std::string_view text) {
   if (!is_field_value(text))
     return make_error(Errc::InvalidConfig, "the value has a character a header cannot carry (CR, LF, NUL or a control)");
-  HeaderTemplate t;
+  ValueTemplate t;
   auto literal = [&](std::string_view s) {
     if (s.empty()) return;
     if (!t.parts_.empty() && t.parts_.back().kind == Kind::Literal)
@@ -70,7 +70,7 @@ Result<HeaderTemplate> HeaderTemplate::parse(std::string_view text) {
   return t;
 }
 
-std::optional<std::string> HeaderTemplate::render(const PlaceholderContext& ctx) const {
+std::optional<std::string> ValueTemplate::render(const PlaceholderContext& ctx) const {
   std::string out;
   Exchange& ex = ctx.exchange;
   for (const auto& p : parts_) {
@@ -121,4 +121,4 @@ std::optional<std::string> HeaderTemplate::render(const PlaceholderContext& ctx)
   return out;
 }
 
-}  // namespace portico::detail
+}  // namespace portico::filters::detail

@@ -7,14 +7,15 @@
 #include <string_view>
 #include <vector>
 
-#include "http/chars.hpp"
+#include "http/codec.hpp"
 #include "portico/error.hpp"
 #include "portico/filter.hpp"
 
-namespace portico::detail {
+namespace portico::filters::detail {
 
-inline bool is_header_name(std::string_view s) noexcept { return !s.empty() && chars::all_of(s, chars::kToken); }
-inline bool is_field_value(std::string_view s) noexcept { return chars::all_field_value(s); }
+using portico::detail::is_field_value;
+
+inline bool is_header_name(std::string_view s) noexcept { return portico::detail::is_token(s); }
 inline bool iequals_header(std::string_view a, std::string_view b) noexcept { return portico::iequals(a, b); }
 
 /// Fields only the engine may set: message framing and hop-by-hop fields. A transform that set
@@ -32,11 +33,11 @@ struct PlaceholderContext {
   std::string_view base_url;  // configured, without a trailing slash; empty: from the request
 };
 
-class HeaderTemplate {
+class ValueTemplate {
  public:
   /// Splits `text` into literals and placeholders; `{` without a matching `}` is an error. Text in
   /// braces that is not a placeholder name (`{"a":1}`) stays literal.
-  static Result<HeaderTemplate> parse(std::string_view text);
+  static Result<ValueTemplate> parse(std::string_view text);
   /// The value for one request, or nullopt when a placeholder has no value there.
   std::optional<std::string> render(const PlaceholderContext& ctx) const;
   /// True when the whole template is one placeholder (Ocelot's find-by-placeholder form).
@@ -52,4 +53,4 @@ class HeaderTemplate {
   bool has_params_ = false;
 };
 
-}  // namespace portico::detail
+}  // namespace portico::filters::detail
