@@ -1,6 +1,8 @@
 // Completion observers: once per exchange after the last byte, with outcome, status, bytes and timings.
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+
 #include <mutex>
 
 #include "support/net_helpers.hpp"
@@ -131,4 +133,30 @@ TEST_CASE("a route without observers is not observed; Gateway::handle observes t
   REQUIRE(handled.size() == 1);
   CHECK(handled[0].outcome == ExchangeRecord::Outcome::Served);
   CHECK(handled[0].bytes_out == 1);
+}
+
+TEST_CASE("a client that goes away mid-response is reported as ClientAborted", "[integration][observer]") {
+  const std::string big(8 * 1024 * 1024, 'x');
+  ScriptedUpstream up([&big](const Received&) { return ScriptedUpstream::ok(big); });
+  auto rec = std::make_shared<Recorder>();
+  Config c;
+  c.add(Upstream("svc").endpoint("127.0.0.1", up.port()));
+  c.add(Route("big").get("/big").filter(rec).to("svc"));
+  GatewayRunner gw(std::move(c));
+  {
+    RawClient client(gw.port());
+    // A small receive buffer and no reads: the gateway's writes stall, then fail once we close.
+    int small = 4096;
+    ::setsockopt(client.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    REQUIRE(client.send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n"));
+    REQUIRE(up.wait_for_requests(1));
+    struct linger hard {1, 0};  // close with RST
+    ::setsockopt(client.fd(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+  }
+  REQUIRE(rec->wait_for(1));
+  auto seen = rec->take();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].outcome == ExchangeRecord::Outcome::ClientAborted);
+  CHECK(seen[0].status == 200);
+  CHECK(seen[0].bytes_out < big.size());
 }
