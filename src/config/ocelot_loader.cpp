@@ -17,11 +17,12 @@
 #include "config/json_document.hpp"
 #include "config/json_reader.hpp"
 #include "config/json_relaxed.hpp"
+#include "config/ocelot_sections.hpp"
 #include "config/ocelot_values.hpp"
 #include "core/json_tree.hpp"
 #include "core/router.hpp"
-#include "http/text.hpp"
 #include "filters/header_transform/ocelot_section.hpp"
+#include "http/text.hpp"
 #include "portico/config/ocelot.hpp"
 #include "portico/filters/header_transform.hpp"
 #include "portico/filters/request_id.hpp"
@@ -34,74 +35,7 @@ namespace dom = simdjson::dom;
 using detail::fail;
 using detail::JsonObject;
 
-constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
-constexpr std::int64_t kIntMin = std::numeric_limits<int>::min();
-constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
-constexpr std::int64_t kDaySeconds = 24LL * 60 * 60;
-constexpr std::int64_t kMaxStickyExpiryMs = 30 * kDayMs;
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (detail::ascii_lower(a[i]) != detail::ascii_lower(b[i])) return false;
-  return true;
-}
-
-std::string json_quote(std::string_view s) {
-  std::string out = "\"";
-  detail::append_json_escaped(out, s);
-  out += '"';
-  return out;
-}
-
-bool contains(const std::vector<std::string>& v, std::string_view s) {
-  for (const auto& x : v)
-    if (x == s) return true;
-  return false;
-}
-
-// Reads a key that has a classic (≤ 24.0) and a new (24.1+) name; both at once is an error.
-template <class Read>
-auto read_aliased(JsonObject& o, std::string_view classic, std::string_view current, Read read) {
-  bool has_classic = o.has(classic);
-  bool has_current = o.has(current);
-  if (has_classic && has_current) {
-    fail(o.path_of(current), "both " + std::string(classic) + " and " + std::string(current) +
-                                 " are given; they are two names of one setting: keep one");
-  }
-  return read(has_classic ? classic : current);
-}
-
-// "Period"/"Wait": a decimal number and an optional unit ms|s|m|h|d (no unit: milliseconds, 25.0).
-bool is_rate_period(std::string_view s) {
-  s = detail::trim(s);
-  std::size_t i = 0;
-  while (i < s.size() && detail::is_digit(s[i])) ++i;
-  if (i == 0) return false;
-  if (i < s.size() && s[i] == '.') {
-    std::size_t j = ++i;
-    while (i < s.size() && detail::is_digit(s[i])) ++i;
-    if (i == j) return false;
-  }
-  auto unit = s.substr(i);
-  return unit.empty() || unit == "ms" || unit == "s" || unit == "m" || unit == "h" || unit == "d";
-}
-
-// Ocelot's template rules (a path starting with '/', no scheme, no '//'), checked here so the messages
-// speak ocelot.json; the router checks the template syntax itself.
-void check_ocelot_template(const std::string& t, const std::string& where) {
-  if (t.empty()) fail(where, "must not be empty");
-  if (t.find("://") != std::string::npos)
-    fail(where, "must be a path template without scheme and host, got " + json_quote(t));
-  if (t.front() != '/') fail(where, "must start with '/', got " + json_quote(t));
-  if (t.substr(0, t.find('?')).find("//") != std::string::npos)
-    fail(where, "must not contain '//', got " + json_quote(t));
-}
-
-void check_token(const std::string& value, const std::string& where, std::string_view what) {
-  if (!detail::is_http_token(value))
-    fail(where, "expected " + std::string(what) + " (an HTTP token), got " + json_quote(value));
-}
+using namespace sections;
 
 // Answers 501 to protocol-upgrade requests on routes whose DownstreamScheme is ws/wss, until
 // WebSocket proxying exists: forwarded as plain HTTP (Upgrade is hop-by-hop), they would fail
@@ -204,7 +138,7 @@ class Loader {
       if (spec) default_lb_ = *spec;
     }
     if (auto v = g.integer("Timeout", 0, kDaySeconds); v && *v > 0) global_timeout_ = std::chrono::seconds(*v);
-    if (auto s = g.object("ServerOptions")) server_options(*s, options);
+    if (auto s = g.object("ServerOptions")) server_options(*s, options, out_.certificates);
 
     if (auto o = g.object("HttpHandlerOptions")) extras.http_handler_options = http_handler(*o);
     if (auto o = g.object("QoSOptions")) extras.qos_options = qos(*o, true);
@@ -232,120 +166,6 @@ class Loader {
     header_transforms(g, extras.upstream_header_transform, extras.downstream_header_transform);
     http_version(g, extras.downstream_http_version, extras.downstream_http_version_policy);
     g.finish();
-  }
-
-  // A string key naming one of `names` (case-insensitive) sets `out`; any other value is an error
-  // listing the names.
-  template <class E>
-  static void choice(JsonObject& o, std::string_view key, std::initializer_list<std::pair<std::string_view, E>> names,
-                     E& out) {
-    auto v = o.string(key);
-    if (!v) return;
-    std::string expected;  // "A", "B" or "C"
-    std::size_t i = 0;
-    for (const auto& [name, value] : names) {
-      if (iequals(*v, name)) {
-        out = value;
-        return;
-      }
-      if (i > 0) expected += i + 1 == names.size() ? " or " : ", ";
-      expected += json_quote(name);
-      ++i;
-    }
-    fail(o.path_of(key), "expected " + expected + ", got " + json_quote(*v));
-  }
-
-  void server_options(JsonObject& s, ServerOptions& o) {
-    constexpr std::int64_t kMiB = 1024 * 1024;
-    auto size = [&](std::string_view key, std::int64_t hi, auto& field) {
-      if (auto v = s.integer(key, 1, hi)) field = static_cast<std::remove_reference_t<decltype(field)>>(*v);
-    };
-    auto millis = [&](std::string_view key, std::chrono::milliseconds& field) {
-      if (auto v = s.integer(key, 1, kDayMs)) field = std::chrono::milliseconds(*v);
-    };
-    size("MaxRequestLineBytes", kMiB, o.max_request_line_bytes);
-    size("MaxHeaderBytes", 16 * kMiB, o.max_header_bytes);
-    size("MaxHeaderCount", 10000, o.max_header_count);
-    size("MaxHeaderLineBytes", 16 * kMiB, o.max_header_line_bytes);
-    if (auto v = s.integer("RequestBufferBytes", 0, 1024 * kMiB)) o.request_buffer_bytes = static_cast<std::size_t>(*v);
-    size("MaxBodyBytes", 1024 * 1024 * kMiB, o.max_body_bytes);
-    millis("RequestHeadTimeoutMs", o.request_head_timeout);
-    millis("RequestBodyTimeoutMs", o.request_body_timeout);
-    millis("KeepAliveIdleTimeoutMs", o.keep_alive_idle_timeout);
-    millis("IdleParkAfterMs", o.idle_park_after);
-    millis("UpstreamConnectTimeoutMs", o.upstream_connect_timeout);
-    millis("UpstreamTimeoutMs", o.upstream_timeout);
-    millis("DrainTimeoutMs", o.drain_timeout);
-    size("MaxConnections", 1000000, o.max_connections);
-    size("MaxInFlightPerLoop", 1000000, o.max_in_flight_per_loop);
-    size("MaxUpstreamHeaderBytes", 16 * kMiB, o.max_upstream_header_bytes);
-    auto count = [&](std::string_view key, auto& field) {  // 0 allowed: "none" or "no limit"
-      if (auto v = s.integer(key, 0, 1000000)) field = static_cast<std::size_t>(*v);
-    };
-    count("UpstreamMaxIdlePerEndpoint", o.upstream_max_idle_per_endpoint);
-    millis("UpstreamIdleTimeoutMs", o.upstream_idle_timeout);
-    count("UpstreamMaxRequestsPerConnection", o.upstream_max_requests_per_connection);
-    count("UpstreamMaxConnectionsPerEndpoint", o.upstream_max_connections_per_endpoint);
-    if (auto v = s.boolean("ForwardClientHost")) o.forward_client_host = *v;
-    if (auto v = s.boolean("SetXRealIp")) o.set_x_real_ip = *v;
-    if (auto list = s.strings("TrustedProxies")) {
-      o.trusted_proxies.clear();
-      for (std::size_t k = 0; k < list->size(); ++k) {
-        auto cidr = detail::normalize_cidr((*list)[k]);
-        if (!cidr) {
-          fail(detail::index_path(s.path_of("TrustedProxies"), k),
-               "expected a CIDR range such as \"10.0.0.0/8\" or \"fd00::/8\" (or one address), got " +
-                   json_quote((*list)[k]));
-        }
-        o.trusted_proxies.push_back(std::move(*cidr));
-      }
-    }
-    choice(s, "EncodedSlashes", {{"Reject", EncodedSlashes::Reject}, {"Keep", EncodedSlashes::Keep}}, o.encoded_slashes);
-    choice(s, "UnderscoresInHeaders",
-           {{"Drop", UnderscoreHeaders::Drop}, {"Reject", UnderscoreHeaders::Reject}, {"Pass", UnderscoreHeaders::Pass}},
-           o.underscores_in_headers);
-    if (auto v = s.boolean("AllowTrace")) o.allow_trace = *v;
-    choice(s, "RejectedLogLevel",
-           {{"Debug", LogLevel::Debug}, {"Info", LogLevel::Info}, {"Warn", LogLevel::Warn}, {"Error", LogLevel::Error}},
-           o.rejected_log_level);
-    if (auto v = s.integer("RejectedLogPerSecond", 0, 1000000)) o.rejected_log_per_second = static_cast<std::size_t>(*v);
-    if (auto v = s.string("Via")) {
-      for (char c : *v)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
-          fail(s.path_of("Via"), "must not contain control characters");
-      o.via = *v;
-    }
-    if (auto list = s.array("Certificates")) certificates(*list, s.path_of("Certificates"));
-    s.finish();
-  }
-
-  // ServerOptions.Certificates: [{CertFile, KeyFile, ServerNames}]. The files are read when the
-  // gateway listens (the loader stays pure).
-  void certificates(dom::array list, const std::string& where) {
-    std::size_t k = 0;
-    for (dom::element e : list) {
-      JsonObject c = JsonObject::from(e, detail::index_path(where, k++), warnings());
-      TlsCertificate cert;
-      auto file = [&](std::string_view key, std::string_view what) {
-        auto v = c.string(key);
-        if (!v || v->empty()) fail(c.path_of(key), "required: the path of the " + std::string(what));
-        return *v;
-      };
-      cert.cert_file = file("CertFile", "PEM certificate chain");
-      cert.key_file = file("KeyFile", "PEM private key");
-      auto names = c.strings("ServerNames").value_or(std::vector<std::string>{});
-      for (std::size_t n = 0; n < names.size(); ++n) {
-        std::string_view name = names[n];
-        std::string_view host = name.substr(0, 2) == "*." ? name.substr(2) : name;
-        if (host.find(':') != std::string_view::npos || host.find('[') != std::string_view::npos ||
-            !detail::normalize_upstream_host(host))
-          fail(detail::index_path(c.path_of("ServerNames"), n),
-               "expected a host name such as \"api.example.com\" or \"*.example.com\", got " + json_quote(names[n]));
-      }
-      cert.server_names = std::move(names);
-      c.finish();
-      out_.certificates.push_back(std::move(cert));
-    }
   }
 
   // ---- sections shared by routes and GlobalConfiguration ---------------------------------------
@@ -437,177 +257,6 @@ class Loader {
     if (iequals(source, "cookie")) return HashKey{HashKey::Source::Cookie, name};
     return bad();
   }
-
-  OcelotHttpHandlerOptions http_handler(JsonObject& o) {
-    OcelotHttpHandlerOptions h;
-    h.allow_auto_redirect = o.boolean("AllowAutoRedirect");
-    h.use_cookie_container = o.boolean("UseCookieContainer");
-    h.use_proxy = o.boolean("UseProxy");
-    h.use_tracing = o.boolean("UseTracing");
-    h.max_connections_per_server = o.integer("MaxConnectionsPerServer", 1, kIntMax);
-    h.pooled_connection_lifetime_seconds = o.integer("PooledConnectionLifetimeSeconds", -1, kIntMax);
-    if (h.allow_auto_redirect.value_or(false))
-      warn(o.path_of("AllowAutoRedirect"), "Portico never follows upstream redirects; ignored");
-    if (h.use_cookie_container.value_or(false))
-      warn(o.path_of("UseCookieContainer"), "Portico never keeps upstream cookies; ignored");
-    if (h.use_proxy.value_or(false)) warn(o.path_of("UseProxy"), "outbound HTTP proxies are not supported; ignored");
-    if (h.use_tracing.value_or(false)) warn(o.path_of("UseTracing"), "tracing is not implemented yet; ignored");
-    if (h.max_connections_per_server)
-      warn(o.path_of("MaxConnectionsPerServer"), "per-route connection caps are not supported (ServerOptions.UpstreamMaxConnectionsPerEndpoint caps every endpoint); ignored");
-    if (h.pooled_connection_lifetime_seconds)
-      warn(o.path_of("PooledConnectionLifetimeSeconds"),
-           "pooled connections close after ServerOptions.UpstreamIdleTimeoutMs idle or UpstreamMaxRequestsPerConnection requests, not after a lifetime; ignored");
-    o.finish();
-    return h;
-  }
-
-  OcelotQoSOptions qos(JsonObject& o, bool global_section) {
-    OcelotQoSOptions q;
-    q.minimum_throughput = read_aliased(o, "ExceptionsAllowedBeforeBreaking", "MinimumThroughput",
-                                        [&](std::string_view k) { return o.integer(k, 0, kIntMax); });
-    q.break_duration_ms = read_aliased(o, "DurationOfBreak", "BreakDuration",
-                                       [&](std::string_view k) { return o.integer(k, 0, kIntMax); });
-    q.timeout_ms =
-        read_aliased(o, "TimeoutValue", "Timeout", [&](std::string_view k) { return o.integer(k, 0, kDayMs); });
-    q.failure_ratio = o.number("FailureRatio", 0.0, 1.0);
-    q.sampling_duration_ms = o.integer("SamplingDuration", 0, kIntMax);
-    if (global_section) q.route_keys = o.strings("RouteKeys").value_or(std::vector<std::string>{});
-    if (q.minimum_throughput || q.break_duration_ms || q.failure_ratio || q.sampling_duration_ms) {
-      std::string applied = q.timeout_ms.value_or(0) > 0 ? " (its timeout is applied)" : "";
-      warn(o.path(), "circuit breaking is not implemented yet; the breaker settings are ignored" + applied);
-    }
-    o.finish();
-    return q;
-  }
-
-  OcelotCacheOptions cache(JsonObject& o, bool global_section) {
-    OcelotCacheOptions c;
-    c.ttl_seconds = o.integer("TtlSeconds", std::numeric_limits<std::int64_t>::min(), kIntMax);
-    c.region = o.string("Region").value_or("");
-    c.header = o.string("Header").value_or("");
-    c.enable_content_hashing = o.boolean("EnableContentHashing");
-    if (global_section) c.route_keys = o.strings("RouteKeys").value_or(std::vector<std::string>{});
-    o.finish();
-    return c;
-  }
-
-  OcelotRateLimitOptions rate_limit(JsonObject& o, bool global_section) {
-    OcelotRateLimitOptions r;
-    r.enable_rate_limiting = o.boolean("EnableRateLimiting");
-    r.client_whitelist = o.strings("ClientWhitelist").value_or(std::vector<std::string>{});
-    r.period = o.string("Period").value_or("");
-    if (!r.period.empty() && !is_rate_period(r.period))
-      fail(o.path_of("Period"),
-           "expected a period such as \"1s\", \"5m\", \"1.5h\", \"1d\" or \"500ms\", got " + json_quote(r.period));
-    r.period_timespan = o.number("PeriodTimespan", 0.0, 1e9);
-    r.limit = o.integer("Limit", 0, std::numeric_limits<std::int64_t>::max());
-    r.wait = o.string("Wait").value_or("");
-    if (!r.wait.empty() && !is_rate_period(r.wait))
-      fail(o.path_of("Wait"), "expected a period such as \"1s\", \"5m\" or \"500ms\", got " + json_quote(r.wait));
-    if (auto v = o.string("ClientIdHeader"); v && !v->empty()) {
-      check_token(*v, o.path_of("ClientIdHeader"), "a header name");
-      r.client_id_header = *v;
-    }
-    bool has_disable = o.has("DisableRateLimitHeaders");
-    if (has_disable && o.has("EnableHeaders"))
-      fail(o.path_of("EnableHeaders"),
-           "both DisableRateLimitHeaders and EnableHeaders are given; they are two names of one setting: keep one");
-    if (has_disable) {
-      if (auto d = o.boolean("DisableRateLimitHeaders")) r.enable_headers = !*d;
-    } else {
-      r.enable_headers = o.boolean("EnableHeaders");
-    }
-    auto status =
-        read_aliased(o, "HttpStatusCode", "StatusCode", [&](std::string_view k) { return o.integer(k, 100, 599); });
-    if (status) r.status_code = static_cast<int>(*status);
-    r.quota_message = read_aliased(o, "QuotaExceededMessage", "QuotaMessage", [&](std::string_view k) {
-                        return o.string(k);
-                      }).value_or("");
-    r.key_prefix = read_aliased(o, "RateLimitCounterPrefix", "KeyPrefix", [&](std::string_view k) {
-                     return o.string(k);
-                   }).value_or("");
-    if (global_section) r.route_keys = o.strings("RouteKeys").value_or(std::vector<std::string>{});
-    o.finish();
-    return r;
-  }
-
-  // True when the rule limits requests (classic: EnableRateLimiting true; 25.0: the section with a
-  // Limit or Period and EnableRateLimiting not false).
-  static bool limits_requests(const OcelotRateLimitOptions& r) {
-    if (r.enable_rate_limiting) return *r.enable_rate_limiting;
-    return r.limit.has_value() || !r.period.empty();
-  }
-
-  OcelotAuthenticationOptions authentication(JsonObject& o, bool global_section) {
-    OcelotAuthenticationOptions a;
-    a.authentication_provider_key = o.string("AuthenticationProviderKey").value_or("");
-    a.authentication_provider_keys = o.strings("AuthenticationProviderKeys").value_or(std::vector<std::string>{});
-    a.allowed_scopes = o.strings("AllowedScopes").value_or(std::vector<std::string>{});
-    a.allow_anonymous = o.boolean("AllowAnonymous");
-    if (global_section) a.route_keys = o.strings("RouteKeys").value_or(std::vector<std::string>{});
-    o.finish();
-    return a;
-  }
-
-  static bool authenticates(const OcelotAuthenticationOptions& a) {
-    if (!a.authentication_provider_key.empty() || !a.allowed_scopes.empty()) return true;
-    for (const auto& k : a.authentication_provider_keys)
-      if (!k.empty()) return true;
-    return false;
-  }
-
-  OcelotSecurityOptions security(JsonObject& o) {
-    OcelotSecurityOptions s;
-    s.ip_allowed_list = o.strings("IPAllowedList").value_or(std::vector<std::string>{});
-    s.ip_blocked_list = o.strings("IPBlockedList").value_or(std::vector<std::string>{});
-    s.exclude_allowed_from_blocked = o.boolean("ExcludeAllowedFromBlocked");
-    o.finish();
-    return s;
-  }
-
-  OcelotServiceDiscoveryProvider service_discovery(JsonObject& o) {
-    OcelotServiceDiscoveryProvider p;
-    p.scheme = o.string("Scheme").value_or("");
-    p.host = o.string("Host").value_or("");
-    p.port = o.integer("Port", 0, 65535);
-    p.type = o.string("Type").value_or("");
-    p.token = o.string("Token").value_or("");
-    p.configuration_key = o.string("ConfigurationKey").value_or("");
-    p.polling_interval = o.integer("PollingInterval", 0, kIntMax);
-    p.service_namespace = o.string("Namespace").value_or("");
-    o.finish();
-    return p;
-  }
-
-  void header_transforms(JsonObject& o, StringPairs& upstream, StringPairs& downstream) {
-    if (auto m = o.string_map("UpstreamHeaderTransform")) upstream = std::move(*m);
-    if (auto m = o.string_map("DownstreamHeaderTransform")) downstream = std::move(*m);
-  }
-
-  void http_version(JsonObject& o, std::string& version, std::string& policy) {
-    if (auto v = o.string("DownstreamHttpVersion"); v && !v->empty()) {
-      static constexpr std::string_view kKnown[] = {"1.0", "1.1", "2", "2.0", "3", "3.0"};
-      bool known = false;
-      for (auto k : kKnown) known = known || *v == k;
-      if (!known)
-        fail(o.path_of("DownstreamHttpVersion"),
-             "expected \"1.0\", \"1.1\", \"2.0\" or \"3.0\", got " + json_quote(*v));
-      version = *v;
-      if (*v != "1.1")
-        warn(o.path_of("DownstreamHttpVersion"), "Portico speaks HTTP/1.1 to upstreams; the key is ignored");
-    }
-    if (auto v = o.string("DownstreamHttpVersionPolicy"); v && !v->empty()) {
-      if (!iequals(*v, "RequestVersionOrLower") && !iequals(*v, "RequestVersionOrHigher") &&
-          !iequals(*v, "RequestVersionExact")) {
-        fail(o.path_of("DownstreamHttpVersionPolicy"),
-             "expected RequestVersionOrLower, RequestVersionOrHigher or RequestVersionExact, got " + json_quote(*v));
-      }
-      policy = *v;
-      warn(o.path_of("DownstreamHttpVersionPolicy"), "Portico speaks HTTP/1.1 to upstreams; the key is ignored");
-    }
-  }
-
-  // ---- Routes ---------------------------------------------------------------------------------
 
   struct RouteFacts {  // what the cross-route checks need
     std::string key;   // the Key as given ("" if none)
