@@ -42,6 +42,9 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   /// Ends the exchange for the observers: fills outcome, status and done, then calls each
   /// observer once (exceptions are logged). Later calls do nothing. Serial context.
   void complete(bool client_aborted, bool body_broke);
+  /// True when a filter of the route may still defer: only then is a filter deadline armed (routes
+  /// without filters never take the timer).
+  bool has_filters() const noexcept { return route_ && !route_->filters.empty(); }
   /// When the request phase must be over: the route's timeout or ServerOptions::filter_timeout
   /// (the shorter), counted from the request head. Valid after route().
   std::chrono::steady_clock::time_point filter_deadline() const noexcept;

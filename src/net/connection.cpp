@@ -484,9 +484,9 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
       }
       ex->run();
     }
-    // Wait for the answer. The wait ends early at the filter deadline: a deferred filter still
-    // running then gets a 504 (the upstream attempt has deadlines of its own).
-    if (!ex->delivered) c.signal.expires_at(ex->filter_deadline());
+    // Wait for the answer. On a route with filters the wait ends early at the filter deadline: a
+    // deferred filter still running then gets a 504 (the upstream attempt has deadlines of its own).
+    if (!ex->delivered && ex->has_filters()) c.signal.expires_at(ex->filter_deadline());
     while (!ex->delivered) {
       co_await c.signal.async_wait(use_nothrow);
       if (!ex->delivered && Clock::now() >= ex->filter_deadline()) {
@@ -494,7 +494,7 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
         if (!ex->delivered) c.signal.expires_at(Clock::time_point::max());
       }
     }
-    c.signal.expires_at(Clock::time_point::max());
+    if (ex->has_filters()) c.signal.expires_at(Clock::time_point::max());
     --loop.in_flight;
 
     // 5. What is left of the request body decides whether the connection can continue.

@@ -8,14 +8,6 @@
 using namespace portico;
 using namespace portico::testing;
 
-namespace {
-
-std::string server_options(std::string_view members) {
-  return R"({"GlobalConfiguration": {"ServerOptions": {)" + std::string(members) + "}}}";
-}
-
-}  // namespace
-
 TEST_CASE("edge ServerOptions keys map onto portico::ServerOptions", "[config][ocelot][global]") {
   auto c = load_ok(server_options(R"(
       "MaxHeaderLineBytes": 16384, "RequestBufferBytes": 0, "UnderscoresInHeaders": "reject",

@@ -9,14 +9,6 @@ using namespace portico;
 using namespace portico::testing;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::string server_options(std::string_view members) {
-  return R"({"GlobalConfiguration": {"ServerOptions": {)" + std::string(members) + "}}}";
-}
-
-}  // namespace
-
 TEST_CASE("BaseUrl and RequestIdKey", "[config][ocelot][global]") {
   auto c = load_ok(R"({"GlobalConfiguration": {"BaseUrl": "https://api.example.com", "RequestIdKey": "OcRequestId"}})");
   CHECK(c.base_url == "https://api.example.com");

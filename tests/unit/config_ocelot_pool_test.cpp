@@ -10,14 +10,6 @@ using namespace portico;
 using namespace portico::testing;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::string server_options(std::string_view members) {
-  return R"({"GlobalConfiguration": {"ServerOptions": {)" + std::string(members) + "}}}";
-}
-
-}  // namespace
-
 TEST_CASE("pool and forwarding ServerOptions map onto portico::ServerOptions", "[config][ocelot][global][pool]") {
   auto c = load_ok(server_options(R"(
       "UpstreamMaxIdlePerEndpoint": 32, "UpstreamIdleTimeoutMs": 15000, "UpstreamMaxRequestsPerConnection": 500,

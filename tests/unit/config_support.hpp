@@ -24,6 +24,11 @@ inline std::string route_at(std::string_view path, std::string_view extra = {}) 
 /// route_at("/a", extra).
 inline std::string route_body(std::string_view extra = {}) { return route_at("/a", extra); }
 
+/// A document with only GlobalConfiguration.ServerOptions holding `members`.
+inline std::string server_options(std::string_view members) {
+  return R"({"GlobalConfiguration": {"ServerOptions": {)" + std::string(members) + "}}}";
+}
+
 /// {"Routes": [ {route_body(extra)} ]} plus optional more top-level members.
 inline std::string one_route(std::string_view extra = {}, std::string_view top = {}) {
   std::string s = "{ \"Routes\": [ { " + route_body(extra) + " } ]";

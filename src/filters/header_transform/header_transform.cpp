@@ -58,7 +58,7 @@ void apply(const std::vector<CompiledEdit>& edits, const detail::PlaceholderCont
         // The first field of the name only (as Ocelot); nothing is rendered when it is absent.
         HeaderField* field = nullptr;
         for (auto& f : headers.fields()) {
-          if (f.name.size() == e.name.size() && detail::iequals_header(f.name, e.name)) {
+          if (f.name.size() == e.name.size() && iequals(f.name, e.name)) {
             field = &f;
             break;
           }

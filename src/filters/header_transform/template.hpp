@@ -16,7 +16,6 @@ namespace portico::filters::detail {
 using portico::detail::is_field_value;
 
 inline bool is_header_name(std::string_view s) noexcept { return portico::detail::is_token(s); }
-inline bool iequals_header(std::string_view a, std::string_view b) noexcept { return portico::iequals(a, b); }
 
 /// Fields only the engine may set: message framing and hop-by-hop fields. A transform that set
 /// them could give the upstream two framings (request smuggling), so they are refused.

@@ -1,7 +1,7 @@
 #include "portico/filters/request_id.hpp"
 
 #include "core/request_id.hpp"
-#include "http/chars.hpp"
+#include "http/codec.hpp"
 
 namespace portico::filters {
 
@@ -33,7 +33,7 @@ class RequestIdFilter final : public Filter {
 }  // namespace
 
 Result<FilterPtr> make_request_id(RequestIdConfig config) {
-  if (config.header.empty() || !detail::chars::all_of(config.header, detail::chars::kToken))
+  if (!detail::is_token(config.header))
     return make_error(Errc::InvalidConfig, "expected a header name (an HTTP token), got \"" + config.header + "\"",
                       "header");
   return FilterPtr(std::make_shared<RequestIdFilter>(std::move(config)));
