@@ -194,6 +194,11 @@ class Filter {
   /// its forwarding headers), in request order, once every on_request continued. Header
   /// transforms use it; most filters edit exchange.request() in on_request instead.
   virtual void on_upstream_request(Exchange& exchange, Request& upstream_request) const;
+  /// False only if this filter can never set a framing or hop-by-hop field (Content-Length,
+  /// Transfer-Encoding, Connection, Keep-Alive, TE, Trailer, Upgrade, Proxy-Connection) on the
+  /// upstream request. The engine removes such fields after on_upstream_request so that it alone
+  /// frames the request; when every filter of a route returns false it skips that pass.
+  virtual bool may_set_framing_fields() const noexcept { return true; }
   /// True if on_complete should be called; read once, when a config is applied. Routes whose
   /// filters observe nothing take no timestamps and make no calls (observing costs nothing unused).
   virtual bool observes_completion() const noexcept { return false; }

@@ -4,6 +4,7 @@
 #include <array>
 #include <vector>
 
+#include "http/codec.hpp"
 #include "http/text.hpp"
 
 namespace portico::detail {
@@ -249,12 +250,7 @@ void clean_upstream_response(Headers& headers) {
 
 void strip_framing_fields(Headers& headers) {
   auto& fields = headers.fields();
-  fields.erase(std::remove_if(fields.begin(), fields.end(),
-                              [](const HeaderField& f) {
-                                const Field kind = classify(f.name);
-                                return kind == Field::HopByHop || kind == Field::Connection ||
-                                       kind == Field::ContentLength;  // HopByHop has Transfer-Encoding
-                              }),
+  fields.erase(std::remove_if(fields.begin(), fields.end(), [](const HeaderField& f) { return is_framing_field(f.name); }),
                fields.end());
 }
 

@@ -300,7 +300,8 @@ void Pipeline::go_upstream() {
   }
   // The engine alone frames the upstream request: whatever a filter set as Content-Length,
   // Transfer-Encoding or a hop-by-hop field goes (two framings would be a smuggling vector).
-  if (!route_->filters.empty()) strip_framing_fields(out.headers);
+  // Skipped only when every filter of the route promised it cannot set them.
+  if (route_->strip_upstream_framing) strip_framing_fields(out.headers);
 
   auto timeout = up.response_timeout;
   if (route_->total_timeout.count() > 0) {

@@ -35,6 +35,7 @@ struct CompiledRoute {
   bool needs_request_body = false;
   bool needs_response_body = false;
   std::chrono::milliseconds total_timeout{0};  // 0: no route-level deadline beyond per-attempt ones
+  bool strip_upstream_framing = false;  // a filter may set framing fields in on_upstream_request
 };
 
 struct Snapshot {

@@ -168,6 +168,10 @@ bool is_token(std::string_view s) noexcept;
 /// RFC 9110 field-value: no CR, LF, NUL or other CTL except HTAB (DEL included); obs-text (>= 0x80)
 /// allowed; leading/trailing SP/HTAB allowed (the parser trims them; a serializer writes them).
 bool is_field_value(std::string_view s) noexcept;
+/// A field only the engine may set on a forwarded message: its framing (Content-Length,
+/// Transfer-Encoding) and the hop-by-hop fields (Connection, Keep-Alive, Proxy-Connection, TE,
+/// Trailer, Upgrade, Proxy-Authenticate). Case-insensitive.
+bool is_framing_field(std::string_view name) noexcept;
 /// A raw query (without '?'): visible ASCII only (0x21-0x7E) and no '#'; empty is valid.
 bool is_valid_query(std::string_view s) noexcept;
 

@@ -14,6 +14,19 @@ bool is_token(std::string_view s) noexcept { return !s.empty() && chars::all_of(
 
 bool is_field_value(std::string_view s) noexcept { return chars::all_field_value(s); }
 
+bool is_framing_field(std::string_view n) noexcept {
+  switch (n.size()) {  // the length first: most fields are rejected without a comparison
+    case 2: return iequals(n, "TE");
+    case 7: return iequals(n, "Upgrade") || iequals(n, "Trailer");
+    case 10: return iequals(n, "Connection") || iequals(n, "Keep-Alive");
+    case 14: return iequals(n, "Content-Length");
+    case 16: return iequals(n, "Proxy-Connection");
+    case 17: return iequals(n, "Transfer-Encoding");
+    case 18: return iequals(n, "Proxy-Authenticate");
+    default: return false;
+  }
+}
+
 bool is_valid_query(std::string_view s) noexcept { return chars::all_of(s, chars::kQuery); }
 
 namespace {

@@ -3,6 +3,8 @@
 
 #include "portico/filters/header_transform.hpp"
 
+#include <algorithm>
+
 #include "filters/header_transform/template.hpp"
 
 namespace portico::filters {
@@ -36,6 +38,19 @@ std::string replace_all(std::string_view text, std::string_view find, std::strin
   return out;
 }
 
+HeaderField* first_field(std::vector<HeaderField>& fields, std::string_view name) noexcept {
+  for (auto& f : fields)
+    if (iequals(f.name, name)) return &f;
+  return nullptr;
+}
+
+/// Removes the fields named `name` that come after `kept`.
+void erase_after(std::vector<HeaderField>& fields, const HeaderField& kept, std::string_view name) {
+  auto next = fields.begin() + (&kept - fields.data()) + 1;
+  fields.erase(std::remove_if(next, fields.end(), [&](const HeaderField& f) { return iequals(f.name, name); }),
+               fields.end());
+}
+
 void apply(const std::vector<CompiledEdit>& edits, const detail::PlaceholderContext& ctx, Headers& headers) {
   for (const auto& e : edits) {
     switch (e.kind) {
@@ -45,24 +60,27 @@ void apply(const std::vector<CompiledEdit>& edits, const detail::PlaceholderCont
       case HeaderEdit::Kind::Set:
       case HeaderEdit::Kind::Append:
       case HeaderEdit::Kind::SetIfAbsent: {
-        if (e.kind == HeaderEdit::Kind::SetIfAbsent && headers.has(e.name)) break;
-        auto value = e.value.render(ctx);
-        if (!value) break;
-        if (e.kind == HeaderEdit::Kind::Append)
-          headers.add(e.name, std::move(*value));
-        else
-          headers.set(e.name, std::move(*value));
+        // Rendered straight into the field's own string: no temporary value per edit.
+        auto& fields = headers.fields();
+        HeaderField* field = e.kind == HeaderEdit::Kind::Append ? nullptr : first_field(fields, e.name);
+        if (field && e.kind == HeaderEdit::Kind::SetIfAbsent) break;
+        if (field) {
+          std::string old = std::move(field->value);
+          field->value.clear();
+          if (!e.value.render_to(ctx, field->value)) {
+            field->value = std::move(old);  // a placeholder without a value: the edit is skipped
+            break;
+          }
+          erase_after(fields, *field, e.name);  // Set leaves one field of the name
+        } else {
+          fields.push_back(HeaderField{e.name, {}});
+          if (!e.value.render_to(ctx, fields.back().value)) fields.pop_back();
+        }
         break;
       }
       case HeaderEdit::Kind::Replace: {
         // The first field of the name only (as Ocelot); nothing is rendered when it is absent.
-        HeaderField* field = nullptr;
-        for (auto& f : headers.fields()) {
-          if (f.name.size() == e.name.size() && iequals(f.name, e.name)) {
-            field = &f;
-            break;
-          }
-        }
+        HeaderField* field = first_field(headers.fields(), e.name);
         if (!field) break;
         auto find = e.find.render(ctx);
         auto with = e.replace.render(ctx);
@@ -82,6 +100,8 @@ class HeaderTransformFilter final : public Filter {
 
   std::string_view name() const noexcept override { return "header_transform"; }
   Phase phase() const noexcept override { return Phase::Transform; }
+  // make_header_transform refuses framing and hop-by-hop names, and values cannot smuggle a field.
+  bool may_set_framing_fields() const noexcept override { return false; }
 
   void on_upstream_request(Exchange& ex, Request& upstream) const override {
     if (request_.empty()) return;

@@ -72,6 +72,12 @@ Result<ValueTemplate> ValueTemplate::parse(std::string_view text) {
 
 std::optional<std::string> ValueTemplate::render(const PlaceholderContext& ctx) const {
   std::string out;
+  if (!render_to(ctx, out)) return std::nullopt;
+  return out;
+}
+
+bool ValueTemplate::render_to(const PlaceholderContext& ctx, std::string& out) const {
+  const std::size_t start = out.size();
   Exchange& ex = ctx.exchange;
   for (const auto& p : parts_) {
     switch (p.kind) {
@@ -80,7 +86,7 @@ std::optional<std::string> ValueTemplate::render(const PlaceholderContext& ctx) 
       case Kind::RequestId: out += ex.request_id(); break;
       case Kind::UpstreamHost: {
         auto host = ex.request().headers.get("Host");
-        if (!host) return std::nullopt;
+        if (!host) return false;
         out += *host;
         break;
       }
@@ -90,14 +96,14 @@ std::optional<std::string> ValueTemplate::render(const PlaceholderContext& ctx) 
           break;
         }
         auto host = ex.request().headers.get("Host");
-        if (!host) return std::nullopt;
+        if (!host) return false;
         out += ex.request().secure ? "https://" : "http://";
         out += *host;
         break;
       }
       case Kind::DownstreamBaseUrl: {
         const Endpoint* ep = ex.endpoint();
-        if (!ep) return std::nullopt;
+        if (!ep) return false;
         out += downstream_base_url(*ep);
         break;
       }
@@ -110,15 +116,15 @@ std::optional<std::string> ValueTemplate::render(const PlaceholderContext& ctx) 
             break;
           }
         }
-        if (!found) return std::nullopt;
+        if (!found) return false;
         break;
       }
     }
   }
   // Literals were checked at load, and every other value comes from the parsed request (checked
   // by the codec) or the config; route captures are checked again because a rewrite may decode.
-  if (has_params_ && !is_field_value(out)) return std::nullopt;  // never put CR/LF into a header
-  return out;
+  // never put CR/LF into a header
+  return !has_params_ || is_field_value(std::string_view(out).substr(start));
 }
 
 }  // namespace portico::filters::detail

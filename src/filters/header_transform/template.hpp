@@ -17,14 +17,9 @@ using portico::detail::is_field_value;
 
 inline bool is_header_name(std::string_view s) noexcept { return portico::detail::is_token(s); }
 
-/// Fields only the engine may set: message framing and hop-by-hop fields. A transform that set
-/// them could give the upstream two framings (request smuggling), so they are refused.
-inline bool is_framing_field(std::string_view name) noexcept {
-  for (std::string_view f : {"Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Proxy-Connection",
-                             "TE", "Trailer", "Upgrade"})
-    if (portico::iequals(f, name)) return true;
-  return false;
-}
+/// Fields only the engine may set (framing, hop-by-hop): a transform that set them could give the
+/// upstream two framings (request smuggling), so they are refused.
+using portico::detail::is_framing_field;
 
 /// What placeholders are resolved from.
 struct PlaceholderContext {
@@ -39,6 +34,9 @@ class ValueTemplate {
   static Result<ValueTemplate> parse(std::string_view text);
   /// The value for one request, or nullopt when a placeholder has no value there.
   std::optional<std::string> render(const PlaceholderContext& ctx) const;
+  /// Appends the value for one request to `out` (no temporary: a header's own string is reused);
+  /// false when a placeholder has no value there (`out` then holds a partial value).
+  bool render_to(const PlaceholderContext& ctx, std::string& out) const;
   /// True when the whole template is one placeholder (Ocelot's find-by-placeholder form).
   bool is_single_placeholder() const noexcept { return parts_.size() == 1 && parts_[0].kind != Kind::Literal; }
 

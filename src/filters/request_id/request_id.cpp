@@ -12,6 +12,7 @@ class RequestIdFilter final : public Filter {
   explicit RequestIdFilter(RequestIdConfig c) : c_(std::move(c)) {}
   std::string_view name() const noexcept override { return "request_id"; }
   Phase phase() const noexcept override { return Phase::Edge; }
+  bool may_set_framing_fields() const noexcept override { return false; }  // the name is checked at make
 
   FilterResult on_request(Exchange& ex) const override {
     auto given = ex.request().headers.get(c_.header);
@@ -35,6 +36,9 @@ class RequestIdFilter final : public Filter {
 Result<FilterPtr> make_request_id(RequestIdConfig config) {
   if (!detail::is_token(config.header))
     return make_error(Errc::InvalidConfig, "expected a header name (an HTTP token), got \"" + config.header + "\"",
+                      "header");
+  if (detail::is_framing_field(config.header))
+    return make_error(Errc::InvalidConfig, "\"" + config.header + "\" frames the message; only the gateway sets it",
                       "header");
   return FilterPtr(std::make_shared<RequestIdFilter>(std::move(config)));
 }
