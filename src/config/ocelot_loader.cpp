@@ -353,7 +353,7 @@ class Loader {
 
     if (r.has("SwaggerKey")) ++swagger_keys_;  // MMLib.SwaggerForOcelot: noted once per file in run()
 
-    table_.apply(r, {.id = id, .upstream_path_template = *upstream_template, .base_url = out_.base_url}, route);
+    table_.apply(r, {.id = id, .key = key, .upstream_path_template = *upstream_template, .base_url = out_.base_url}, route);
     const bool own_request_id = r.string("RequestIdKey").value_or("") != "";
     const std::size_t warned = out_.warnings.size();
     r.finish();

@@ -26,7 +26,8 @@ bool is_empty_string(dom::element v) {
 void add_member(detail::JsonValue& tree, const std::string& key, dom::element value, const std::string& path) {
   auto& m = tree.members.emplace_back();
   m.key = key;
-  if (auto ok = detail::to_json_tree(value, m.value, path); !ok) fail(ok.error().code, ok.error().where, ok.error().message);
+  if (auto ok = detail::to_json_tree(value, m.value, path); !ok)
+    fail(ok.error().code, ok.error().where, ok.error().message);
 }
 
 JsonNode object_node(std::shared_ptr<const detail::JsonValue> tree, std::string path) {
@@ -103,7 +104,7 @@ void SectionTable::apply(JsonObject& r, const RouteFacts& facts, Route& route) {
     if (first_path.empty()) continue;  // a route that does not use the section pays nothing for it
 
     const JsonNode node = JsonNode::merge(object_node(inherited, "GlobalConfiguration"), object_node(own, r.path()));
-    const SectionInput input{node, facts.id, r.path(), facts.upstream_path_template, facts.base_url};
+    const SectionInput input{node, facts.id, facts.key, r.path(), facts.upstream_path_template, facts.base_url};
     Result<FilterPtr> made = FilterPtr{};
     try {
       made = section.factory(input);

@@ -31,6 +31,7 @@ class SectionTable {
   /// What the factories learn about the route besides its keys.
   struct RouteFacts {
     std::string_view id;
+    std::string_view key;  // "" when the route has no Key
     std::string_view upstream_path_template;
     std::string_view base_url;
   };

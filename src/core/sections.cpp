@@ -7,7 +7,9 @@
 namespace portico::config {
 
 Result<void> SectionRegistry::add(Section section) {
-  auto refuse = [](std::string message) { return make_error(Errc::InvalidArgument, std::move(message), "SectionRegistry::add"); };
+  auto refuse = [](std::string message) {
+    return make_error(Errc::InvalidArgument, std::move(message), "SectionRegistry::add");
+  };
   if (section.keys.empty()) return refuse("a section needs at least one key");
   if (!section.factory) return refuse("a section needs a factory");
   for (std::size_t i = 0; i < section.keys.size(); ++i) {

@@ -97,7 +97,8 @@ TEST_CASE("json merge: the merged tree has its own read marks", "[config][json][
 }
 
 TEST_CASE("json node: unread_keys_below walks the members that were read", "[config][json]") {
-  auto doc = parse(R"({"Tag": "x", "Limits": {"Max": 1, "Mxa": 2}, "Rules": [{"Id": 1, "Od": 2}], "Colour": {"R": 1}})");
+  auto doc = parse(R"({"Tag": "x", "Limits": {"Max": 1, "Mxa": 2}, "Rules": [{"Id": 1, "Od": 2}],
+                       "Colour": {"R": 1}})");
   const auto n = doc.root("S");
   (void)n["Tag"];
   (void)n["Limits"]["Max"];

@@ -29,7 +29,7 @@ class TagFilter final : public Filter {
 
 // What the factory saw, per call.
 struct Seen {
-  std::string route_id, route_path, upstream_path_template, base_url;
+  std::string route_id, route_key, route_path, upstream_path_template, base_url;
   std::string tag, tag_path, header, header_path;
 };
 
@@ -43,10 +43,17 @@ config::SectionRegistry tag_sections(std::vector<Seen>& seen, bool allow_global 
                                if (*tag == "refuse") return make_error(Errc::InvalidConfig, "refused without a where");
                                if (*tag == "throw") throw std::runtime_error("boom");
                                auto header = section["Header"];
-                               seen.push_back({std::string(in.route_id), std::string(in.route_path),
-                                               std::string(in.upstream_path_template), std::string(in.base_url),
-                                               *tag, section["Tag"].path(), header.present() ? *header.as_string() : "",
-                                               header.path()});
+                               Seen x;
+                               x.route_id = in.route_id;
+                               x.route_key = in.route_key;
+                               x.route_path = in.route_path;
+                               x.upstream_path_template = in.upstream_path_template;
+                               x.base_url = in.base_url;
+                               x.tag = *tag;
+                               x.tag_path = section["Tag"].path();
+                               x.header = header.present() ? *header.as_string() : "";
+                               x.header_path = header.path();
+                               seen.push_back(std::move(x));
                                if (*tag == "none") return FilterPtr{};
                                return FilterPtr(std::make_shared<TagFilter>(*tag));
                              }});
@@ -87,6 +94,7 @@ TEST_CASE("sections: a host section on a route and in GlobalConfiguration, merge
   CHECK(c.warnings.empty());
   REQUIRE(seen.size() == 3);
   CHECK(seen[0].route_id == "a");
+  CHECK(seen[0].route_key == "a");
   CHECK(seen[0].route_path == "Routes[0]");
   CHECK(seen[0].upstream_path_template == "/a");
   CHECK(seen[0].base_url == "https://gw.example.com");
@@ -95,6 +103,7 @@ TEST_CASE("sections: a host section on a route and in GlobalConfiguration, merge
   CHECK(seen[0].header == "X-Team");  // and the keys it lacks are inherited, with their own path
   CHECK(seen[0].header_path == "GlobalConfiguration.MyTagOptions.Header");
   CHECK(seen[1].route_id == "route-1");
+  CHECK(seen[1].route_key.empty());
   CHECK(seen[1].upstream_path_template == "/b/{id}");
   CHECK(seen[1].tag == "global");
   CHECK(seen[1].tag_path == "GlobalConfiguration.MyTagOptions.Tag");

@@ -23,6 +23,7 @@ struct SectionInput {
   /// `GlobalConfiguration.MyTagOptions.Tag` when inherited.
   JsonNode node;
   std::string_view route_id;                ///< the Route's id (its Key, or "route-<i>")
+  std::string_view route_key;               ///< the route's Key ("" when it has none; for RouteKeys lists)
   std::string_view route_path;              ///< "Routes[2]" ("ReRoutes[2]" in legacy files)
   std::string_view upstream_path_template;  ///< the route's UpstreamPathTemplate, placeholders included
   std::string_view base_url;                ///< GlobalConfiguration.BaseUrl ("" if absent)
