@@ -353,7 +353,9 @@ class Loader {
 
     if (r.has("SwaggerKey")) ++swagger_keys_;  // MMLib.SwaggerForOcelot: noted once per file in run()
 
-    table_.apply(r, {.id = id, .key = key, .upstream_path_template = *upstream_template, .base_url = out_.base_url}, route);
+    // The section table: built-in and host filters from the route's keys and GlobalConfiguration's.
+    table_.apply(r, {.id = id, .key = key, .upstream_path_template = *upstream_template, .base_url = out_.base_url},
+                 route);
     const bool own_request_id = r.string("RequestIdKey").value_or("") != "";
     const std::size_t warned = out_.warnings.size();
     r.finish();
