@@ -9,15 +9,13 @@
 #include "core/json_tree.hpp"
 #include "http/text.hpp"
 
-namespace portico::config {
-
-namespace {
+namespace portico::detail {
 
 namespace dom = simdjson::dom;
-using detail::JsonValue;
+using config::JsonNode;
 
 /// Nesting is bounded by the syntax checker (1024), so the recursion is bounded too.
-Result<void> convert(dom::element in, JsonValue& out, const std::string& path) {
+Result<void> to_json_tree(dom::element in, JsonValue& out, const std::string& path) {
   switch (in.type()) {
     case dom::element_type::NULL_VALUE:
       out.kind = JsonNode::Kind::Null;
@@ -50,7 +48,7 @@ Result<void> convert(dom::element in, JsonValue& out, const std::string& path) {
       std::size_t i = 0;
       for (dom::element item : array) {
         auto& slot = out.items.emplace_back();
-        if (auto r = convert(item, slot, path + "[" + std::to_string(i) + "]"); !r) return r;
+        if (auto r = to_json_tree(item, slot, path + "[" + std::to_string(i) + "]"); !r) return r;
         ++i;
       }
       return {};
@@ -69,19 +67,13 @@ Result<void> convert(dom::element in, JsonValue& out, const std::string& path) {
                             child_path);
         auto& m = out.members.emplace_back();
         m.key = std::move(key);
-        if (auto r = convert(kv.value, m.value, child_path); !r) return r;
+        if (auto r = to_json_tree(kv.value, m.value, child_path); !r) return r;
       }
       return {};
     }
   }
   return make_error(Errc::InvalidConfig, "unsupported JSON value", path);
 }
-
-}  // namespace
-
-}  // namespace portico::config
-
-namespace portico::detail {
 
 Result<void> parse_relaxed_json(std::string_view text, simdjson::dom::parser& parser, simdjson::dom::element& root) {
   auto syntax_error = [&](const JsonSyntaxError& e) {
@@ -103,11 +95,11 @@ Result<void> parse_relaxed_json(std::string_view text, simdjson::dom::parser& pa
 namespace portico::config {
 
 Result<JsonDocument> JsonDocument::parse(std::string_view text) {
-  dom::parser parser;
-  dom::element root;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
   if (auto ok = detail::parse_relaxed_json(text, parser, root); !ok) return std::move(ok).error();
-  auto tree = std::make_shared<JsonValue>();
-  if (auto r = convert(root, *tree, {}); !r) return std::move(r).error();
+  auto tree = std::make_shared<detail::JsonValue>();
+  if (auto r = detail::to_json_tree(root, *tree, {}); !r) return std::move(r).error();
   return JsonDocumentAccess::make(std::move(tree));
 }
 

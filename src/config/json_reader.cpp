@@ -159,6 +159,12 @@ std::optional<dom::element> JsonObject::get(std::string_view key) {
   return m->value;
 }
 
+bool JsonObject::asked(std::string_view key) const {
+  for (const auto& name : asked_)
+    if (iequals(name, key)) return true;
+  return false;
+}
+
 std::string JsonObject::path_of(std::string_view key) const {
   if (path_.empty()) return std::string(key);
   std::string out = path_;

@@ -54,6 +54,8 @@ class JsonObject {
   std::optional<simdjson::dom::element> get(std::string_view key);
   /// True when `key` is present and not null (marks it known).
   bool has(std::string_view key) { return get(key).has_value(); }
+  /// True when a read on this object asked for `key` (ASCII case-insensitive), present or not.
+  bool asked(std::string_view key) const;
   /// The JSON path of `key` under this object.
   std::string path_of(std::string_view key) const;
   const std::string& path() const noexcept { return path_; }

@@ -17,15 +17,13 @@
 #include "config/json_document.hpp"
 #include "config/json_reader.hpp"
 #include "config/json_relaxed.hpp"
+#include "config/ocelot_section_table.hpp"
 #include "config/ocelot_sections.hpp"
 #include "config/ocelot_values.hpp"
 #include "core/json_tree.hpp"
 #include "core/router.hpp"
-#include "filters/header_transform/ocelot_section.hpp"
 #include "http/text.hpp"
 #include "portico/config/ocelot.hpp"
-#include "portico/filters/header_transform.hpp"
-#include "portico/filters/request_id.hpp"
 
 namespace portico::config {
 
@@ -64,7 +62,7 @@ struct LoadBalancerSpec {
 
 class Loader {
  public:
-  explicit Loader(const FilterRegistry& filters) : filters_(filters) {}
+  Loader(const FilterRegistry& filters, SectionTable table) : filters_(filters), table_(std::move(table)) {}
 
   OcelotConfig run(dom::element root_value) {
     dom::object root_object;
@@ -124,8 +122,7 @@ class Loader {
     }
     if (auto v = g.string("RequestIdKey"); v && !v->empty()) {
       check_token(*v, g.path_of("RequestIdKey"), "a header name");
-      options.request_id_header = *v;
-      global_request_id_key_ = *v;
+      options.request_id_header = *v;  // the engine's header; the request-id section adds the filter
     }
     if (auto v = g.string("DownstreamScheme"); v && !v->empty()) {
       default_scheme_ = scheme(*v, g.path_of("DownstreamScheme"), &default_websocket_);
@@ -163,8 +160,8 @@ class Loader {
       o->members();  // .NET-only helpers for reading Metadata; nothing to check
       warn(o->path(), "MetadataOptions configures Ocelot's .NET metadata getters; the key is ignored");
     }
-    header_transforms(g, extras.upstream_header_transform, extras.downstream_header_transform);
     http_version(g, extras.downstream_http_version, extras.downstream_http_version_policy);
+    table_.read_global(g);
     g.finish();
   }
 
@@ -259,8 +256,9 @@ class Loader {
   }
 
   struct RouteFacts {  // what the cross-route checks need
-    std::string key;   // the Key as given ("" if none)
-    std::string path;  // "Routes[i]"
+    std::string key;      // the Key as given ("" if none)
+    std::string path;     // "Routes[i]"
+    bool request_id_key;  // a non-empty RequestIdKey of its own
   };
 
   void route(dom::element item, std::size_t i) {
@@ -355,7 +353,10 @@ class Loader {
 
     if (r.has("SwaggerKey")) ++swagger_keys_;  // MMLib.SwaggerForOcelot: noted once per file in run()
 
-    builtin_filters(r, extras, route);
+    // The section table: built-in and host filters from the route's keys and GlobalConfiguration's.
+    table_.apply(r, {.id = id, .key = key, .upstream_path_template = *upstream_template, .base_url = out_.base_url},
+                 route);
+    const bool own_request_id = r.string("RequestIdKey").value_or("") != "";
     const std::size_t warned = out_.warnings.size();
     r.finish();
     // A misspelt method list leaves the route open to every method: say so next to the hint.
@@ -369,7 +370,7 @@ class Loader {
     }
 
     route_index_.emplace(id, facts_.size());
-    facts_.push_back(RouteFacts{key, rp});
+    facts_.push_back(RouteFacts{key, rp, own_request_id});
     out_.route_extras.push_back(std::move(extras));
     out_.config.add(std::move(route));
   }
@@ -503,48 +504,8 @@ class Loader {
         warn(r.path_of(c.name), "claims transformation is not implemented yet; the empty key is ignored");
       }
     }
-    header_transforms(r, x.upstream_header_transform, x.downstream_header_transform);
     if (auto o = r.object("HttpHandlerOptions")) x.http_handler_options = http_handler(*o);
     http_version(r, x.downstream_http_version, x.downstream_http_version_policy);
-    if (auto v = r.string("RequestIdKey"); v && !v->empty()) {
-      check_token(*v, r.path_of("RequestIdKey"), "a header name");
-      x.request_id_key = *v;
-    }
-  }
-
-  // The built-in filters a route's keys (merged with GlobalConfiguration's, the route's winning) ask for.
-  void builtin_filters(JsonObject& r, const OcelotRouteExtras& x, Route& route) {
-    const auto& g = out_.global;
-    auto merged = [&](const StringPairs& global, const StringPairs& own, std::string_view key, bool response_side,
-                      std::vector<filters::HeaderEdit>& edits) {
-      StringPairs inherited;
-      for (const auto& kv : global) {
-        bool overridden = false;
-        for (const auto& mine : own) overridden = overridden || iequals(mine.first, kv.first);
-        if (!overridden) inherited.push_back(kv);
-      }
-      auto check = [](Result<void> ok) {
-        if (!ok) fail(ok.error().code, ok.error().where, ok.error().message);
-      };
-      check(filters::ocelot::header_edits(inherited, response_side, "GlobalConfiguration." + std::string(key), edits));
-      check(filters::ocelot::header_edits(own, response_side, r.path_of(key), edits));
-    };
-    filters::HeaderTransformConfig headers;
-    headers.base_url = out_.base_url;
-    merged(g.upstream_header_transform, x.upstream_header_transform, "UpstreamHeaderTransform", false, headers.request);
-    merged(g.downstream_header_transform, x.downstream_header_transform, "DownstreamHeaderTransform", true,
-           headers.response);
-    if (!headers.request.empty() || !headers.response.empty()) {
-      auto made = filters::make_header_transform(std::move(headers));
-      if (!made) fail(made.error().code, r.path_of("UpstreamHeaderTransform"), made.error().message);
-      route.filter(std::move(*made));
-    }
-    const std::string& id_key = !x.request_id_key.empty() ? x.request_id_key : global_request_id_key_;
-    if (!id_key.empty()) {
-      auto made = filters::make_request_id({.header = id_key});
-      if (!made) fail(made.error().code, r.path_of("RequestIdKey"), made.error().message);
-      route.filter(std::move(*made));
-    }
   }
 
   // Maps the router's `where` ("routes[0].path", "routes[0].host[0]", ...) onto ocelot.json's keys.
@@ -702,12 +663,13 @@ class Loader {
     if (it == route_index_.end() || facts_[it->second].key != key)  // a default id is not a Key
       fail(where, "no route has the Key " + json_quote(key));
     const std::size_t i = it->second;
-    if (!out_.route_extras[i].request_id_key.empty())
+    if (facts_[i].request_id_key)
       fail(where, "route " + json_quote(key) + " (" + facts_[i].path +
                       ") has a RequestIdKey, which aggregated routes must not have");
   }
 
   const FilterRegistry& filters_;
+  SectionTable table_;
   OcelotConfig out_;
   std::string routes_key_ = "Routes";
   std::vector<RouteFacts> facts_;
@@ -717,26 +679,32 @@ class Loader {
   std::size_t swagger_keys_ = 0;    // routes with an MMLib.SwaggerForOcelot SwaggerKey
   std::optional<LoadBalancerSpec> default_lb_;
   std::optional<std::chrono::milliseconds> global_timeout_;
-  std::string global_request_id_key_;  // GlobalConfiguration.RequestIdKey as given ("" if absent)
 };
 
 }  // namespace
 
-Result<OcelotConfig> load_ocelot(std::string_view json, const FilterRegistry& filters) {
+Result<OcelotConfig> load_ocelot(std::string_view json, const OcelotLoadOptions& options) {
   if (json.size() > kMaxOcelotJsonBytes)
     return make_error(Errc::InvalidConfig,
                       "ocelot.json is larger than " + std::to_string(kMaxOcelotJsonBytes / (1024 * 1024)) + " MiB");
+  auto table = SectionTable::make(options.sections);
+  if (!table) return std::move(table).error();
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (auto ok = detail::parse_relaxed_json(json, parser, root); !ok) return std::move(ok).error();
+  static const FilterRegistry kNoFilters;
   try {
-    return Loader(filters).run(root);
+    return Loader(options.filters ? *options.filters : kNoFilters, std::move(*table)).run(root);
   } catch (detail::ReadFailure& f) {
     return std::move(f.error);
   }
 }
 
-Result<OcelotConfig> load_ocelot_file(const std::string& path, const FilterRegistry& filters) {
+Result<OcelotConfig> load_ocelot(std::string_view json, const FilterRegistry& filters) {
+  return load_ocelot(json, OcelotLoadOptions{.filters = &filters});
+}
+
+Result<OcelotConfig> load_ocelot_file(const std::string& path, const OcelotLoadOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(Errc::Io, std::string("cannot open the file: ") + std::strerror(errno), path);
   std::string text;
@@ -748,7 +716,7 @@ Result<OcelotConfig> load_ocelot_file(const std::string& path, const FilterRegis
           Errc::Io, "the file is larger than " + std::to_string(kMaxOcelotJsonBytes / (1024 * 1024)) + " MiB", path);
   }
   if (in.bad()) return make_error(Errc::Io, "cannot read the file", path);
-  auto loaded = load_ocelot(text, filters);
+  auto loaded = load_ocelot(text, options);
   if (loaded) {
     const std::filesystem::path dir = std::filesystem::path(path).parent_path();
     for (auto& cert : loaded->certificates) {
@@ -757,6 +725,10 @@ Result<OcelotConfig> load_ocelot_file(const std::string& path, const FilterRegis
     }
   }
   return loaded;
+}
+
+Result<OcelotConfig> load_ocelot_file(const std::string& path, const FilterRegistry& filters) {
+  return load_ocelot_file(path, OcelotLoadOptions{.filters = &filters});
 }
 
 }  // namespace portico::config

@@ -197,11 +197,6 @@ OcelotServiceDiscoveryProvider service_discovery(JsonObject& o) {
   return p;
 }
 
-void header_transforms(JsonObject& o, StringPairs& upstream, StringPairs& downstream) {
-  if (auto m = o.string_map("UpstreamHeaderTransform")) upstream = std::move(*m);
-  if (auto m = o.string_map("DownstreamHeaderTransform")) downstream = std::move(*m);
-}
-
 void http_version(JsonObject& o, std::string& version, std::string& policy) {
   if (auto v = o.string("DownstreamHttpVersion"); v && !v->empty()) {
     static constexpr std::string_view kKnown[] = {"1.0", "1.1", "2", "2.0", "3", "3.0"};

@@ -58,7 +58,6 @@ OcelotAuthenticationOptions authentication(JsonObject& o, bool global_section);
 bool authenticates(const OcelotAuthenticationOptions& a);
 OcelotSecurityOptions security(JsonObject& o);
 OcelotServiceDiscoveryProvider service_discovery(JsonObject& o);
-void header_transforms(JsonObject& o, StringPairs& upstream, StringPairs& downstream);
 void http_version(JsonObject& o, std::string& version, std::string& policy);
 /// GlobalConfiguration.ServerOptions into `o`; its Certificates into `certificates`.
 void server_options(JsonObject& s, ServerOptions& o, std::vector<TlsCertificate>& certificates);

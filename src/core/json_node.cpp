@@ -98,6 +98,71 @@ std::string item_path(const std::string& base, std::size_t i) {
   return out;
 }
 
+// The path of member `m` of the object at `parent`: its own when a merge inherited it.
+std::string member_path(const std::string& parent, const detail::JsonMember& m) {
+  return m.path.empty() ? member_path(parent, m.key) : m.path;
+}
+
+const detail::JsonMember* find_member(const JsonValue& object, std::string_view key) {
+  for (const auto& m : object.members)
+    if (iequals(m.key, key)) return &m;
+  return nullptr;
+}
+
+void set_marks(const JsonValue& v, bool read) {
+  for (const auto& m : v.members) {
+    m.read = read;
+    set_marks(m.value, read);
+  }
+  for (const auto& item : v.items) set_marks(item, read);
+}
+
+// `out` = the object `over` (at over_path) laid over the object `base` (at base_path); see JsonNode::merge.
+// Recursion is bounded by the documents' nesting.
+void merge_objects(const JsonValue& base, const std::string& base_path, const JsonValue& over,
+                   const std::string& over_path, JsonValue& out) {
+  out.kind = Kind::Object;
+  for (const auto& b : base.members) {
+    const auto* o = find_member(over, b.key);
+    if (o && o->value.kind != Kind::Null) continue;  // the overlay's, below
+    auto& m = out.members.emplace_back();
+    m.key = b.key;
+    m.path = member_path(base_path, b);
+    m.value = b.value;
+    set_marks(m.value, false);
+  }
+  for (const auto& o : over.members) {
+    const auto* b = find_member(base, o.key);
+    if (o.value.kind == Kind::Null && b) continue;  // null counts as absent: base's member was kept above
+    auto& m = out.members.emplace_back();
+    m.key = o.key;
+    m.path = o.path;
+    if (b && b->value.kind == Kind::Object && o.value.kind == Kind::Object) {
+      merge_objects(b->value, member_path(base_path, *b), o.value, member_path(over_path, o), m.value);
+    } else {
+      m.value = o.value;
+      set_marks(m.value, false);
+    }
+  }
+}
+
+void collect_unread(const JsonValue& v, const std::string& path, std::vector<Warning>& out) {
+  if (v.kind == Kind::Object) {
+    for (const auto& m : v.members) {
+      std::string p = member_path(path, m);
+      if (!m.read) {
+        m.read = true;
+        set_marks(m.value, true);  // warned as a whole: a second call stays quiet
+        out.push_back(Warning{std::move(p), "unknown key, ignored"});
+      } else {
+        collect_unread(m.value, p, out);
+      }
+    }
+  } else if (v.kind == Kind::Array) {
+    for (std::size_t i = 0; i < v.items.size(); ++i) collect_unread(v.items[i], item_path(path, i), out);
+  }
+}
+
 }  // namespace
 
 Kind JsonNode::kind() const noexcept { return value_ ? value_->kind : Kind::Absent; }
@@ -107,7 +172,7 @@ JsonNode JsonNode::operator[](std::string_view key) const {
     for (const auto& m : value_->members) {
       if (iequals(m.key, key)) {
         m.read = true;
-        return JsonNode(owner_, &m.value, member_path(path_, m.key));
+        return JsonNode(owner_, &m.value, member_path(path_, m));
       }
     }
   }
@@ -127,7 +192,7 @@ std::vector<std::pair<std::string, JsonNode>> JsonNode::children() const {
     out.reserve(value_->members.size());
     for (const auto& m : value_->members) {
       m.read = true;
-      out.emplace_back(m.key, JsonNode(owner_, &m.value, member_path(path_, m.key)));
+      out.emplace_back(m.key, JsonNode(owner_, &m.value, member_path(path_, m)));
     }
   } else if (value_->kind == Kind::Array) {
     out.reserve(value_->items.size());
@@ -234,10 +299,25 @@ std::vector<Warning> JsonNode::unread_keys() const {
   std::vector<Warning> out;
   if (kind() != Kind::Object) return out;
   for (const auto& m : value_->members) {
-    if (!m.read) out.push_back(Warning{member_path(path_, m.key), "unknown key, ignored"});
+    if (!m.read) out.push_back(Warning{member_path(path_, m), "unknown key, ignored"});
     m.read = true;
   }
   return out;
+}
+
+std::vector<Warning> JsonNode::unread_keys_below() const {
+  std::vector<Warning> out;
+  if (value_) collect_unread(*value_, path_, out);
+  return out;
+}
+
+JsonNode JsonNode::merge(const JsonNode& base, const JsonNode& overlay) {
+  if (!overlay.present()) return base;
+  if (!base.present()) return overlay;
+  if (!base.is_object() || !overlay.is_object()) return overlay;
+  auto tree = std::make_shared<JsonValue>();
+  merge_objects(*base.value_, base.path_, *overlay.value_, overlay.path_, *tree);
+  return JsonNode(tree, tree.get(), overlay.path_);
 }
 
 JsonNode JsonDocument::root(std::string root_path) const {

@@ -28,7 +28,8 @@ struct JsonValue {
 };
 
 struct JsonMember {
-  std::string key;  // as written
+  std::string key;   // as written
+  std::string path;  // "": the parent's path + key; else this member's own (inherited in a merge)
   JsonValue value;
   mutable bool read = false;
 };

@@ -183,9 +183,6 @@ TEST_CASE("header transforms load into a header-transform filter on the route", 
   auto c = load_ok(one_route(R"("UpstreamHeaderTransform": {"X-Forwarded-For": "{RemoteIpAddress}"},
                                 "DownstreamHeaderTransform": {"Location": "{DownstreamBaseUrl}, {BaseUrl}"})"));
   CHECK(c.warnings.empty());
-  CHECK(c.route_extras[0].upstream_header_transform == config::StringPairs{{"X-Forwarded-For", "{RemoteIpAddress}"}});
-  CHECK(c.route_extras[0].downstream_header_transform ==
-        config::StringPairs{{"Location", "{DownstreamBaseUrl}, {BaseUrl}"}});
   REQUIRE(c.config.routes()[0].filters().size() == 1);
   CHECK(c.config.routes()[0].filters()[0]->name() == "header_transform");
   CHECK(c.config.routes()[0].filters()[0]->phase() == Phase::Transform);
@@ -248,7 +245,6 @@ TEST_CASE("RequestIdKey, global or the route's, loads a request-id filter", "[co
   CHECK(none.config.routes()[0].filters().empty());
   auto c = load_ok(one_route(R"("RequestIdKey": "OcRequestId")"));
   CHECK(c.warnings.empty());
-  CHECK(c.route_extras[0].request_id_key == "OcRequestId");
   REQUIRE(c.config.routes()[0].filters().size() == 1);
   CHECK(c.config.routes()[0].filters()[0]->name() == "request_id");
   auto g = load_ok(one_route({}, R"("GlobalConfiguration": {"RequestIdKey": "OcRequestId"})"));
@@ -374,7 +370,6 @@ TEST_CASE("global QoS, cache, service discovery, metadata options and transforms
   CHECK(sd.configuration_key == "k");
   CHECK(sd.polling_interval == 100);
   CHECK(sd.service_namespace == "ns");
-  CHECK(c.global.upstream_header_transform == config::StringPairs{{"X-A", "b"}});
   CHECK(c.global.downstream_http_version == "1.0");
   CHECK(c.global.http_handler_options->use_proxy == true);
 

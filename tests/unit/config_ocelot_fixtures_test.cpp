@@ -64,7 +64,8 @@ TEST_CASE("fixture: classic ReRoutes file", "[config][ocelot][fixture]") {
   CHECK(c.route_extras[0].qos_options->minimum_throughput == 3);
   CHECK(c.route_extras[0].rate_limit_options->enable_rate_limiting == false);
   CHECK(c.route_extras[0].rate_limit_options->period == "1s");
-  CHECK(c.route_extras[0].request_id_key == "OcRequestId");
+  REQUIRE_FALSE(routes[0].filters().empty());
+  CHECK(routes[0].filters().back()->name() == "request_id");
   CHECK(c.global.rate_limit_options->quota_message == "Slow down");
   CHECK(c.global.service_discovery_provider->port == 8500);
 

@@ -80,6 +80,18 @@ class JsonNode {
   std::vector<Warning> unread_keys() const;
   /// Keys of this object never looked up (as written), without marking them.
   std::vector<std::string> unread_key_names() const;
+  /// unread_keys() of this object and of every object below it that was read: members looked up,
+  /// and the items of their arrays. Unread members are warned once, not walked into. For loaders
+  /// checking a whole section after its factory ran.
+  std::vector<Warning> unread_keys_below() const;
+
+  /// `overlay` laid over `base` (GlobalConfiguration under a route's section): when both are objects,
+  /// a new object with base's members the overlay lacks (first, base's order, keeping base's paths,
+  /// e.g. `GlobalConfiguration.X.Key`), then the overlay's members (its order), each merged with
+  /// base's member of the same key (ASCII case-insensitive) when both are objects. Otherwise the
+  /// overlay wins (scalars and arrays replace), unless it is absent or null: then base. The result
+  /// owns its own tree (read marks start clear) or is one of the two nodes.
+  static JsonNode merge(const JsonNode& base, const JsonNode& overlay);
 
  private:
   friend class JsonDocument;

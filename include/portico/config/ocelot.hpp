@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "portico/config/json.hpp"
+#include "portico/config/sections.hpp"
 #include "portico/error.hpp"
 #include "portico/filter.hpp"
 #include "portico/gateway.hpp"
@@ -120,7 +121,8 @@ struct OcelotAggregate {
 };
 
 /// The keys of one route that later features implement, parsed and type-checked now. Index i of
-/// OcelotConfig::route_extras belongs to `Routes[i]` and to config.routes()[i].
+/// OcelotConfig::route_extras belongs to `Routes[i]` and to config.routes()[i]. Implemented features
+/// are read by the loader's section table (portico/config/sections.hpp) into filters instead.
 struct OcelotRouteExtras {
   std::string route_id;  ///< the Route's id (Key, or "route-<i>")
   std::optional<OcelotAuthenticationOptions> authentication_options;
@@ -133,12 +135,9 @@ struct OcelotRouteExtras {
   StringPairs add_claims_to_request;            ///< claims → claims
   StringPairs add_queries_to_request;           ///< claims → query
   StringPairs change_downstream_path_template;  ///< claims → path placeholders
-  StringPairs upstream_header_transform;
-  StringPairs downstream_header_transform;
   std::optional<OcelotHttpHandlerOptions> http_handler_options;
   std::string downstream_http_version;
   std::string downstream_http_version_policy;
-  std::string request_id_key;
   StringPairs metadata;  ///< also given to the route's DelegatingHandlers factories as their config node
 };
 
@@ -151,8 +150,6 @@ struct OcelotGlobalExtras {
   std::optional<OcelotSecurityOptions> security_options;
   std::optional<OcelotServiceDiscoveryProvider> service_discovery_provider;
   std::optional<OcelotHttpHandlerOptions> http_handler_options;
-  StringPairs upstream_header_transform;
-  StringPairs downstream_header_transform;
   std::string downstream_http_version;
   std::string downstream_http_version_policy;
 };
@@ -177,12 +174,25 @@ struct OcelotConfig {
 /// The largest ocelot.json accepted (bytes); larger input is Errc::InvalidConfig (Errc::Io for files).
 inline constexpr std::size_t kMaxOcelotJsonBytes = 64u * 1024 * 1024;
 
+/// What load_ocelot reads besides the text. Both registries are only read; they must outlive the call.
+struct OcelotLoadOptions {
+  /// Resolves `DelegatingHandlers` (nullptr: none is known).
+  const FilterRegistry* filters = nullptr;
+  /// The host's own sections, read after the built-in ones (filters::register_builtin_sections,
+  /// always applied). A key a built-in section or the loader itself reads fails the load.
+  const SectionRegistry* sections = nullptr;
+};
+
 /// Parses ocelot.json text (comments, trailing commas and a BOM allowed; keys case-insensitive;
 /// numbers and booleans may be strings). Errors carry the JSON path of the offending value in
 /// Error::where (syntax errors: line and column in the message). Pure; callable from any thread.
-/// `filters` resolves `DelegatingHandlers`; it is only read.
+Result<OcelotConfig> load_ocelot(std::string_view json, const OcelotLoadOptions& options);
+/// load_ocelot with `filters` resolving `DelegatingHandlers`, and the built-in sections only.
 Result<OcelotConfig> load_ocelot(std::string_view json, const FilterRegistry& filters = {});
-/// Reads and parses a file; Errc::Io (where = the path) if it cannot be read.
+/// Reads and parses a file; Errc::Io (where = the path) if it cannot be read. Relative certificate
+/// paths are resolved against the file's directory.
+Result<OcelotConfig> load_ocelot_file(const std::string& path, const OcelotLoadOptions& options);
+/// load_ocelot_file with `filters` resolving `DelegatingHandlers`, and the built-in sections only.
 Result<OcelotConfig> load_ocelot_file(const std::string& path, const FilterRegistry& filters = {});
 
 }  // namespace portico::config

@@ -4,6 +4,10 @@
 
 #include "portico/filter.hpp"
 
+namespace portico::config {
+class SectionRegistry;
+}
+
 namespace portico::filters {
 
 /// Adds every built-in filter's factory to `registry` under its name. Each factory reads its own
@@ -11,5 +15,13 @@ namespace portico::filters {
 ///   "HeaderTransform": {"Upstream": {"X-A": "v"}, "Downstream": {"Location": "a, b"}, "BaseUrl": "https://gw"}
 ///   "RequestId":       {"Header": "X-Request-Id", "ReturnOnResponse": true}
 void register_builtin_filters(FilterRegistry& registry);
+
+/// Adds the ocelot.json sections the built-in filters read to `sections`, in this order:
+///   UpstreamHeaderTransform + DownstreamHeaderTransform → one header transform (route and global)
+///   RequestIdKey → request id (route and global; "" counts as absent)
+/// load_ocelot always reads these first (a host's SectionRegistry holds only its own sections, so a
+/// built-in section can never go missing); hosts call this to list or test the table. Fails
+/// (Errc::InvalidArgument) when `sections` already has one of these keys.
+Result<void> register_builtin_sections(config::SectionRegistry& sections);
 
 }  // namespace portico::filters

@@ -1,6 +1,9 @@
 // register_builtin_filters: one line per built-in filter, its factory reading a config node.
+// register_builtin_sections: one entry per ocelot.json section a built-in filter reads.
 
 #include "portico/filters/builtin.hpp"
+
+#include "portico/config/sections.hpp"
 #include "portico/filters/header_transform.hpp"
 #include "portico/filters/request_id.hpp"
 
@@ -55,11 +58,43 @@ Result<FilterPtr> request_id_from(const config::JsonNode& node) {
   return made;
 }
 
+// ocelot.json: UpstreamHeaderTransform and DownstreamHeaderTransform make one filter.
+Result<FilterPtr> header_transform_section(const config::SectionInput& in) {
+  auto upstream = in.node["UpstreamHeaderTransform"];
+  auto cfg = ocelot_header_transform(upstream, in.node["DownstreamHeaderTransform"], std::string(in.base_url));
+  if (!cfg) return std::move(cfg).error();
+  if (cfg->request.empty() && cfg->response.empty()) return FilterPtr{};
+  auto made = make_header_transform(std::move(*cfg));
+  if (!made) return make_error(made.error().code, made.error().message, upstream.path());
+  return made;
+}
+
+// ocelot.json: RequestIdKey, the route's or GlobalConfiguration's ("" counts as absent).
+Result<FilterPtr> request_id_section(const config::SectionInput& in) {
+  auto key = in.node["RequestIdKey"];
+  auto header = key.as_string();
+  if (!header) return std::move(header).error();
+  if (header->empty()) return FilterPtr{};
+  auto made = make_request_id({.header = std::move(*header)});
+  if (!made) return make_error(made.error().code, made.error().message, key.path());
+  return made;
+}
+
 }  // namespace
 
 void register_builtin_filters(FilterRegistry& registry) {
   registry.add("HeaderTransform", header_transform_from);
   registry.add("RequestId", request_id_from);
+}
+
+Result<void> register_builtin_sections(config::SectionRegistry& sections) {
+  const config::Section builtin[] = {
+      {.keys = {"UpstreamHeaderTransform", "DownstreamHeaderTransform"}, .factory = header_transform_section},
+      {.keys = {"RequestIdKey"}, .empty_string_is_absent = true, .factory = request_id_section},
+  };
+  for (const auto& s : builtin)
+    if (auto added = sections.add(s); !added) return added;
+  return {};
 }
 
 }  // namespace portico::filters
