@@ -80,8 +80,9 @@ class Services {
   /// Calls `fn` once after `delay`, on the loop thread, unless cancelled first.
   virtual TimerHandle timer(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
   /// Sends `request` without blocking the loop; `done` is called exactly once, on the loop thread
-  /// and never before fetch() returns. Connections are pooled per loop (keep-alive), like
-  /// upstream endpoints'.
+  /// and never before fetch() returns (when on_loop() is false: at once, with Unsupported).
+  /// Connections are pooled per loop (keep-alive), like upstream endpoints'. Callable from the
+  /// exchange's filter hooks and from services callbacks.
   virtual void fetch(ClientRequest request, ClientCallback done) = 0;
   /// The host's worker executor for blocking work (Gateway::set_worker_executor); empty if none.
   virtual Executor worker() const = 0;
