@@ -16,6 +16,7 @@
 #include "portico/config/json.hpp"
 #include "portico/error.hpp"
 #include "portico/http.hpp"
+#include "portico/services.hpp"
 #include "portico/upstream.hpp"
 
 namespace portico {
@@ -94,6 +95,10 @@ class Exchange {
   /// Suspends the request phase: return FilterResult::pending() and complete the Deferred later.
   Deferred defer();
 
+  /// The services of the loop this exchange runs on (timer, HTTP client, worker executor). They
+  /// outlive the exchange: their callbacks capture a Deferred (or a weak_ptr), never this Exchange.
+  Services& services() noexcept;
+
  private:
   friend struct detail::ExchangeAccess;
   Request request_;
@@ -106,6 +111,7 @@ class Exchange {
   std::chrono::steady_clock::time_point started_{};
   std::vector<std::pair<std::string, std::any>> attributes_;
   std::function<std::shared_ptr<detail::Completion>()> make_completion_;
+  Services* services_ = nullptr;  // the loop's (or Gateway::handle's); never owned
 };
 
 /// What a filter's request phase decided.

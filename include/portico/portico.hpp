@@ -7,5 +7,6 @@
 #include "portico/gateway.hpp"
 #include "portico/http.hpp"
 #include "portico/route.hpp"
+#include "portico/services.hpp"
 #include "portico/upstream.hpp"
 #include "portico/config/ocelot.hpp"

@@ -30,6 +30,7 @@ struct ExchangeAccess {
   static std::function<std::shared_ptr<Completion>()>& completion_factory(Exchange& e) {
     return e.make_completion_;
   }
+  static Services*& services(Exchange& e) { return e.services_; }
   static Deferred make_deferred(std::shared_ptr<Completion> c) { return Deferred(std::move(c)); }
 };
 

@@ -1,6 +1,7 @@
 #include "portico/filter.hpp"
 
 #include "core/completion.hpp"
+#include "core/off_loop_services.hpp"
 
 namespace portico {
 
@@ -25,6 +26,12 @@ std::string_view Exchange::param(std::string_view name) const noexcept {
 Deferred Exchange::defer() {
   if (!make_completion_) return Deferred();
   return detail::ExchangeAccess::make_deferred(make_completion_());
+}
+
+Services& Exchange::services() noexcept {
+  if (services_) return *services_;
+  static detail::OffLoopServices none{[] { return Executor(); }};  // an exchange the engine did not make
+  return none;
 }
 
 std::string_view to_string(Phase phase) noexcept {

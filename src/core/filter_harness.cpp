@@ -52,9 +52,11 @@ struct FilterHarness::State {
   std::string route_id = "route";
   std::optional<Endpoint> endpoint;
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
+  FakeServices services;
 
   void reset() {
     exchange = std::make_unique<Exchange>();
+    ExchangeAccess::services(*exchange) = &services;
     ExchangeAccess::route_id(*exchange) = route_id;
     ExchangeAccess::request_id(*exchange) = "harness-request";
     ExchangeAccess::client_address(*exchange) = "192.0.2.1";
@@ -112,6 +114,8 @@ FilterHarness& FilterHarness::request_id(std::string id) {
 }
 
 Exchange& FilterHarness::exchange() { return *state_->exchange; }
+
+FakeServices& FilterHarness::services() { return state_->services; }
 
 RequestOutcome FilterHarness::run_request() {
   auto shared = state_->shared;

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/off_loop_services.hpp"
 #include "portico/executor.hpp"
 #include "portico/gateway.hpp"
 
@@ -31,6 +32,8 @@ class GatewayShared {
 
   std::atomic<std::uint64_t> requests_served{0};
   std::atomic<std::uint64_t> requests_rejected{0};  // answered by the edge itself (protocol errors)
+  /// The services of exchanges on no loop (Gateway::handle); the socket engine's use their loop's.
+  OffLoopServices off_loop{[this] { return worker(); }};
 
  private:
   mutable std::mutex mu_;

@@ -82,9 +82,13 @@ void GatewayShared::log(LogLevel level, std::string_view message) const {
 }
 
 Pipeline::Pipeline(std::shared_ptr<const Snapshot> snapshot, std::shared_ptr<GatewayShared> shared)
-    : shared_(std::move(shared)), snapshot_(std::move(snapshot)) {}
+    : shared_(std::move(shared)), snapshot_(std::move(snapshot)) {
+  ExchangeAccess::services(exchange_) = &shared_->off_loop;  // a loop's exchange replaces it with its loop's
+}
 
 Pipeline::~Pipeline() = default;
+
+void Pipeline::set_services(Services* services) noexcept { ExchangeAccess::services(exchange_) = services; }
 
 bool Pipeline::route(Request request) {
   using A = ExchangeAccess;

@@ -62,6 +62,10 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   /// Runs `fn` on this exchange's serial context; callable from any thread.
   virtual void post(std::function<void()> fn) = 0;
 
+  /// Gives the exchange's filters these services (Exchange::services()); the default is the
+  /// gateway's off-loop services. `services` outlives the exchange.
+  void set_services(Services* services) noexcept;
+
   /// The upstream's answer (or the failure) for the attempt started by send_upstream().
   void upstream_done(Result<Response> result);
 

@@ -8,8 +8,6 @@
 
 namespace portico::detail {
 
-namespace {
-
 std::string pool_key(const Endpoint& e, const UpstreamTls& tls) {
   std::string key = e.scheme + "://" + e.authority();
   if (e.scheme == "https") {
@@ -18,6 +16,8 @@ std::string pool_key(const Endpoint& e, const UpstreamTls& tls) {
   }
   return key;
 }
+
+namespace {
 
 Result<std::unique_ptr<UpstreamRuntime>> compile_upstream(const Upstream& u, const ServerOptions& options,
                                                           const std::string& where) {

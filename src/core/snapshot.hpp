@@ -26,6 +26,10 @@ struct UpstreamRuntime {
   std::vector<std::string> pool_keys;  // per endpoint: identifies its keep-alive pool across reloads
 };
 
+/// The keep-alive pool an endpoint's connections go to: scheme, authority and (https) the TLS
+/// settings. Upstream endpoints and the loop HTTP client share pools through it.
+std::string pool_key(const Endpoint& endpoint, const UpstreamTls& tls);
+
 /// A route with everything resolved for the data path.
 struct CompiledRoute {
   const Route* route = nullptr;

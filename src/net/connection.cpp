@@ -127,7 +127,9 @@ void note_rejection(Loop& loop, const ClientConnection& conn, std::string_view r
 
 NetExchange::NetExchange(std::shared_ptr<const detail::Snapshot> snapshot,
                          std::shared_ptr<detail::GatewayShared> shared, ClientConnection& c)
-    : Pipeline(std::move(snapshot), std::move(shared)), conn(c) {}
+    : Pipeline(std::move(snapshot), std::move(shared)), conn(c) {
+  set_services(&c.loop.services());
+}
 
 NetExchange::~NetExchange() {
   if (upstream) upstream->stream.close();

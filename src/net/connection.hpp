@@ -92,6 +92,13 @@ class NetExchange final : public detail::Pipeline {
  private:
   awaitable<void> attempt(Endpoint endpoint, const detail::UpstreamRuntime* upstream, Request request,
                           std::chrono::milliseconds timeout);
+  /// Adds the framing fields for the body (buffered, or the client's still streaming); true when
+  /// it streams. Removes Expect (the gateway answers it itself).
+  bool frame_upstream_request(Request& request);
+  /// Takes the parsed response head: buffers the body for a route that needs it (within
+  /// max_body_bytes), keeps the connection for streaming the body, and calls upstream_done().
+  awaitable<void> hand_over(std::unique_ptr<UpstreamConn> connection, detail::ResponseHead head,
+                            std::chrono::milliseconds timeout);
 };
 
 }  // namespace portico::net

@@ -21,6 +21,7 @@
 #include "core/gateway_shared.hpp"
 #include "core/snapshot.hpp"
 #include "net/asio.hpp"
+#include "net/loop_services.hpp"
 #include "net/reject_log.hpp"
 #include "net/tls.hpp"
 #include "net/upstream_pool.hpp"
@@ -116,6 +117,8 @@ class Loop {
   asio::io_context& io() noexcept { return io_; }
   detail::GatewayImpl& gateway() noexcept { return gw_; }
   UpstreamPool& pool() noexcept { return pool_; }
+  /// The services this loop gives its exchanges' filters (timer, HTTP client, worker).
+  LoopServices& services() noexcept { return services_; }
   /// The current snapshot (re-read only when the gateway's generation changed).
   const std::shared_ptr<const detail::Snapshot>& snapshot();
   bool draining() const noexcept { return draining_; }
@@ -167,6 +170,8 @@ class Loop {
   std::vector<std::string> free_buffers_;
   bool draining_ = false;
   bool finished_ = false;
+  // Outlives the io_context: fetch coroutines and timers it destroys unregister here.
+  LoopServices services_{*this};
   // Declared after what coroutine frames touch when destroyed with it (connections_, pool_),
   // and before the I/O objects that must go first (~Loop resets those explicitly).
   // One thread runs this context and touches its sockets and timers; other threads only post().

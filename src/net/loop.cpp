@@ -162,7 +162,9 @@ void Loop::run() {
   if (gw_.stopping()) begin_drain();
   auto guard = asio::make_work_guard(io_);
   io_.run();
-  // Anything still here after a forced stop is destroyed with the io_context.
+  // Pending timer and fetch callbacks are dropped uncalled; anything still here after a forced
+  // stop is destroyed with the io_context.
+  services_.shutdown();
   acceptors_.clear();
   pool_.clear();
   gw_.unregister_loop(this);

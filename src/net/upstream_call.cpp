@@ -2,14 +2,15 @@
 // the head and the body (buffered, or streamed from the client with backpressure), read the
 // response head, and hand it to the pipeline. One retry on a fresh connection when a pooled one
 // turns out stale before any response byte, for idempotent requests whose body can be replayed.
+// The steps themselves are net/upstream_io.hpp's, shared with the loop HTTP client.
 
 #include <algorithm>
 #include <array>
 #include <memory>
 #include <optional>
 
-#include "net/connect.hpp"
 #include "net/connection.hpp"
+#include "net/upstream_io.hpp"
 
 namespace portico::net {
 
@@ -31,54 +32,6 @@ struct BufferLease {
   Loop& loop;
   std::string bytes;
 };
-
-/// Connects to `ep` within `timeout` (resolving a host name first), then does the TLS handshake.
-awaitable<Result<std::unique_ptr<UpstreamConn>>> connect(Loop& loop, const Endpoint& ep,
-                                                         const detail::UpstreamRuntime& up, const std::string& key,
-                                                         std::chrono::milliseconds timeout) {
-  auto& io = loop.io();
-  const auto deadline = Clock::now() + timeout;
-  auto connected = co_await connect_tcp(io, ep, deadline);
-  if (!connected) co_return std::move(connected).error();
-  tcp::socket socket = std::move(*connected);
-
-  if (ep.scheme != "https") co_return std::make_unique<UpstreamConn>(Stream(std::move(socket)));
-
-  auto ctx = loop.gateway().client_tls(key, up.tls);
-  if (!ctx) co_return make_error(Errc::ConnectFailed, "upstream TLS set-up failed: " + ctx.error().message);
-  auto conn = std::make_unique<UpstreamConn>(Stream(std::move(socket), **ctx));
-  if (auto r = prepare_client_ssl(conn->stream.tls()->native_handle(), up.tls, ep.host); !r)
-    co_return std::move(r).error();
-  Watchdog& wd = conn->watchdog;
-  wd.arm_at(deadline);
-  auto [ec] = co_await conn->stream.tls()->async_handshake(asio::ssl::stream_base::client, use_nothrow);
-  wd.disarm();
-  if (ec) {
-    if (wd.fired()) co_return make_error(Errc::UpstreamTimeout, "TLS handshake with " + ep.authority() + " timed out");
-    std::string why = ec.message();
-    long verify = SSL_get_verify_result(conn->stream.tls()->native_handle());
-    if (verify != X509_V_OK) why += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
-    co_return make_error(Errc::ConnectFailed, "TLS handshake with " + ep.authority() + " failed: " + why);
-  }
-  co_return conn;
-}
-
-/// Waits until `slots` wakes this request (a connection to the endpoint came free or returned to
-/// the pool) or `deadline` passes. The caller then tries the pool and the limit again.
-awaitable<void> wait_for_slot(Loop& loop, std::shared_ptr<EndpointSlots> slots, Clock::time_point deadline) {
-  asio::steady_timer timer(loop.io());
-  timer.expires_at(deadline);
-  slots->waiters.push_back(&timer);
-  struct Unlist {  // a timed-out (or destroyed) waiter leaves the list itself
-    EndpointSlots& s;
-    asio::steady_timer* t;
-    ~Unlist() {
-      auto it = std::find(s.waiters.begin(), s.waiters.end(), t);
-      if (it != s.waiters.end()) s.waiters.erase(it);
-    }
-  } unlist{*slots, &timer};
-  co_await timer.async_wait(use_nothrow);
-}
 
 /// Streams the client's body to the upstream with backpressure (read a piece, write it, repeat),
 /// re-chunking unless it is Content-Length framed. An error means the client's body failed (the
@@ -134,24 +87,6 @@ awaitable<std::optional<Error>> stream_client_body(ClientConnection& conn, Upstr
   co_return std::nullopt;
 }
 
-/// Reads a whole upstream response body for a filter that needs it, bounded by `max` bytes.
-awaitable<Result<std::string>> read_whole_response_body(UpstreamConn& c, BodyReader& reader, std::uint64_t max,
-                                                        std::chrono::milliseconds timeout) {
-  std::string body;
-  for (;;) {
-    auto step = co_await reader.read(c.stream, c.buffer, body, kPiece, c.watchdog, timeout);
-    if (body.size() > max) {
-      c.stream.close();
-      co_return make_error(Errc::UpstreamProtocol, "response body over max_body_bytes for a buffering filter");
-    }
-    if (step == BodyStep::Data) continue;
-    if (step == BodyStep::Done) co_return body;
-    c.stream.close();
-    co_return make_error(step == BodyStep::TimedOut ? Errc::UpstreamTimeout : Errc::UpstreamReset,
-                         "the upstream response body broke off");
-  }
-}
-
 }  // namespace
 
 void NetExchange::send_upstream(const Endpoint& endpoint, const detail::UpstreamRuntime& up, Request request,
@@ -159,6 +94,7 @@ void NetExchange::send_upstream(const Endpoint& endpoint, const detail::Upstream
   auto self = std::static_pointer_cast<NetExchange>(shared_from_this());
   asio::co_spawn(conn.loop.io(), self->attempt(endpoint, &up, std::move(request), timeout), asio::detached);
 }
+
 
 awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime* up, Request req,
                                      std::chrono::milliseconds timeout) {
@@ -175,17 +111,7 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
   upstream_pool_options = up->pool;
   upstream_timeout = timeout;
 
-  // Framing towards the upstream: the body we have, or the client's still on the wire.
-  const bool streaming = !conn.body.done();
-  req.headers.remove("Expect");
-  if (streaming) {
-    if (conn.body.kind() == BodyKind::ContentLength)
-      req.headers.add("Content-Length", std::to_string(conn.body.remaining()));
-    else
-      req.headers.add("Transfer-Encoding", "chunked");
-  } else if (!req.body.empty() || method_may_have_body(req.method)) {
-    req.headers.add("Content-Length", std::to_string(req.body.size()));
-  }
+  const bool streaming = frame_upstream_request(req);
   BufferLease lease(loop);  // the head's bytes, from the loop's free list
   std::string& head = lease.bytes;
   if (!detail::serialize_request_head(req.method, req.target, req.headers, head)) {
@@ -194,59 +120,27 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
   }
   const bool replayable = !streaming && is_idempotent(req.method);
   const auto attempt_deadline = Clock::now() + timeout;
+  const UpstreamTarget target{ep, key, up->pool, up->tls, up->connect_timeout};
+  const auto limits = upstream_head_limits(opts);
 
   for (int attempt_no = 0; attempt_no < 2; ++attempt_no) {
-    // A pooled connection (first attempt only), else a place under the endpoint's connection
-    // limit; at the limit, wait (bounded by the connect timeout) for one to come free, then 503.
-    std::unique_ptr<UpstreamConn> c;
-    SlotLease slot;
-    std::optional<Clock::time_point> wait_deadline;  // set on the first wait only (no clock read per request)
-    for (;;) {
-      if (attempt_no == 0 && (c = loop.pool().take(key, up->pool))) break;
-      if (auto reserved = loop.pool().reserve(key, up->pool)) {
-        slot = std::move(*reserved);
-        break;
-      }
-      const auto now = Clock::now();
-      if (!wait_deadline) wait_deadline = std::min(attempt_deadline, now + up->connect_timeout);
-      if (now >= *wait_deadline) {
-        upstream_done(make_error(Errc::Overloaded, "upstream connection limit (" +
-                                                       std::to_string(up->pool.max_connections.value_or(0)) +
-                                                       " per loop) reached for " + ep.authority()));
-        co_return;
-      }
-      co_await wait_for_slot(loop, loop.pool().slots(key), *wait_deadline);
+    // A pooled connection (first attempt only), else a new one under the endpoint's limit.
+    auto acquired = co_await acquire_connection(loop, target, attempt_no == 0, attempt_deadline);
+    if (!acquired) {
+      upstream_done(std::move(acquired).error());
+      co_return;
     }
-    if (!c) {
-      auto connect_timeout = std::min(up->connect_timeout, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                               attempt_deadline - Clock::now()));
-      if (connect_timeout.count() <= 0) {
-        upstream_done(make_error(Errc::UpstreamTimeout, "no time left to connect"));
-        co_return;
-      }
-      auto made = co_await connect(loop, ep, *up, key, connect_timeout);
-      if (!made) {
-        upstream_done(std::move(made).error());
-        co_return;
-      }
-      c = std::move(*made);
-      c->slot = std::move(slot);
-    }
+    std::unique_ptr<UpstreamConn> c = std::move(*acquired);
     ++c->requests;
     if (observing()) record().upstream_connected = Clock::now();
     Watchdog& wd = c->watchdog;
     wd.arm_at(attempt_deadline);
 
     // Send the head (and a buffered body) in one write.
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(req.body)};
-    auto [wec, wn] = co_await c->stream.write_all(bufs);
-    if (wec) {
-      if (wd.fired()) {
-        upstream_done(make_error(Errc::UpstreamTimeout, "timed out sending the request to " + ep.authority()));
-        co_return;
-      }
-      if (c->reused && replayable && attempt_no == 0) continue;  // stale pooled connection
-      upstream_done(make_error(Errc::UpstreamReset, "sending to " + ep.authority() + " failed: " + wec.message()));
+    if (auto failed = co_await send_request(*c, head, req.body, ep)) {
+      if (failed->code == Errc::UpstreamReset && c->reused && replayable && attempt_no == 0)
+        continue;  // stale pooled connection
+      upstream_done(std::move(*failed));
       co_return;
     }
 
@@ -262,83 +156,53 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
     }
 
     // The response head (skipping 1xx interim responses).
-    detail::HeadLimits limits{8192, opts.max_upstream_header_bytes, 1000, EncodedSlashes::Keep};
-    detail::ResponseHead rh;
-    bool got_any = false;
-    for (;;) {
-      std::size_t scanned = 0;
-      detail::HeadScan scan;
-      for (;;) {
-        scan = detail::scan_head(c->buffer, scanned, limits, true);
-        if (scan.state != detail::HeadScan::State::Incomplete) break;
-        // An answer cannot be here yet: let the reactor wait, then read once (no speculative
-        // read that would return EAGAIN).
-        if (!c->rbuf) c->rbuf = std::make_unique_for_overwrite<char[]>(UpstreamConn::kReadBytes);
-        auto [ec, n] = co_await c->stream.read_some(asio::buffer(c->rbuf.get(), UpstreamConn::kReadBytes));
-        c->buffer.append(c->rbuf.get(), n);
-        if (n > 0) got_any = true;
-        if (ec && n == 0) {
-          if (wd.fired()) {
-            c->stream.close();
-            upstream_done(make_error(Errc::UpstreamTimeout, ep.authority() + " did not answer in time"));
-            co_return;
-          }
-          c->stream.close();
-          if (!got_any && c->reused && replayable && attempt_no == 0) break;  // stale: retry
-          upstream_done(make_error(Errc::UpstreamReset, ep.authority() + " closed the connection before a response: " +
-                                                            ec.message()));
-          co_return;
-        }
-      }
-      if (scan.state == detail::HeadScan::State::Incomplete) break;  // stale pooled connection: retry
-      if (scan.state == detail::HeadScan::State::Error) {
-        c->stream.close();
-        upstream_done(make_error(Errc::UpstreamProtocol,
-                                 ep.authority() + " sent an invalid response head: " + std::string(scan.error.reason)));
-        co_return;
-      }
-      rh = detail::ResponseHead{};
-      auto err = detail::parse_response_head(std::string_view(c->buffer).substr(0, scan.head_length), req.method,
-                                             limits, rh);
-      c->buffer.erase(0, scan.head_length);
-      if (err) {
-        c->stream.close();
-        upstream_done(make_error(Errc::UpstreamProtocol,
-                                 ep.authority() + " sent an invalid response: " + std::string(err.reason)));
-        co_return;
-      }
-      if (rh.response.status >= 100 && rh.response.status < 200) {
-        if (rh.response.status == 101) {
-          c->stream.close();
-          upstream_done(make_error(Errc::UpstreamProtocol, ep.authority() + " switched protocols unasked"));
-          co_return;
-        }
-        continue;  // 100 Continue, 103 Early Hints: not forwarded
-      }
-      break;
+    auto got = co_await read_response_head(*c, req.method, limits, ep, replayable && attempt_no == 0);
+    if (got.kind == HeadRead::Kind::Stale) continue;  // retry on a fresh connection
+    if (got.kind == HeadRead::Kind::Failed) {
+      upstream_done(std::move(got.error));
+      co_return;
     }
-    if (!got_any && !c->stream.is_open()) continue;  // retry on a fresh connection
     wd.disarm();
     if (observing()) record().upstream_first_byte = Clock::now();
-
-    upstream_keep_alive = rh.keep_alive;
-    upstream_body.reset(rh.body, rh.content_length);
-    if (compiled()->needs_response_body && !upstream_body.done()) {
-      auto body = co_await read_whole_response_body(*c, upstream_body, opts.max_body_bytes, timeout);
-      if (!body) {
-        upstream_done(std::move(body).error());
-        co_return;
-      }
-      rh.response.body = std::move(*body);
-      upstream_body_buffered = true;
-      rh.response.headers.remove("Transfer-Encoding");
-      rh.response.headers.remove("Content-Length");
-    }
-    upstream = std::move(c);
-    upstream_done(std::move(rh.response));
+    co_await hand_over(std::move(c), std::move(got.head), timeout);
     co_return;
   }
   upstream_done(make_error(Errc::UpstreamReset, ep.authority() + " closed a pooled connection and a retry failed"));
+}
+
+bool NetExchange::frame_upstream_request(Request& req) {
+  // Framing towards the upstream: the body we have, or the client's still on the wire.
+  const bool streaming = !conn.body.done();
+  req.headers.remove("Expect");
+  if (streaming) {
+    if (conn.body.kind() == BodyKind::ContentLength)
+      req.headers.add("Content-Length", std::to_string(conn.body.remaining()));
+    else
+      req.headers.add("Transfer-Encoding", "chunked");
+  } else if (!req.body.empty() || method_may_have_body(req.method)) {
+    req.headers.add("Content-Length", std::to_string(req.body.size()));
+  }
+  return streaming;
+}
+
+awaitable<void> NetExchange::hand_over(std::unique_ptr<UpstreamConn> c, detail::ResponseHead rh,
+                                       std::chrono::milliseconds timeout) {
+  const auto& opts = snapshot().options;
+  upstream_keep_alive = rh.keep_alive;
+  upstream_body.reset(rh.body, rh.content_length);
+  if (compiled()->needs_response_body && !upstream_body.done()) {
+    auto body = co_await read_whole_response_body(*c, upstream_body, opts.max_body_bytes, timeout);
+    if (!body) {
+      upstream_done(std::move(body).error());
+      co_return;
+    }
+    rh.response.body = std::move(*body);
+    upstream_body_buffered = true;
+    rh.response.headers.remove("Transfer-Encoding");
+    rh.response.headers.remove("Content-Length");
+  }
+  upstream = std::move(c);
+  upstream_done(std::move(rh.response));
 }
 
 }  // namespace portico::net

@@ -6,18 +6,76 @@
 ///   h.request("GET", "/api/users/7", {{"Authorization", "Bearer x"}}).param("id", "7");
 ///   auto outcome = h.run_request();          // Next, Respond, Pending or Failed
 ///   auto res = h.run_response(Response::text(200, "ok"));
+///
+/// A filter that uses Exchange::services() gets a FakeServices: its timers fire when the test
+/// advances the manual clock, its fetches wait until the test answers them.
 
 #include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "portico/error.hpp"
 #include "portico/filter.hpp"
 #include "portico/http.hpp"
+#include "portico/services.hpp"
 
 namespace portico::testing {
+
+/// Services for filter tests, used from the test's thread: a manual clock (timers fire only in
+/// advance(), in due order) and an HTTP client that records each fetch and calls its callback
+/// when the test answers it. Worker tasks queue until run_worker_tasks().
+class FakeServices final : public Services {
+ public:
+  FakeServices();
+  ~FakeServices() override;
+  FakeServices(const FakeServices&) = delete;
+  FakeServices& operator=(const FakeServices&) = delete;
+
+  bool on_loop() const noexcept override { return true; }
+  TimerHandle timer(std::chrono::milliseconds delay, std::function<void()> fn) override;
+  void fetch(ClientRequest request, ClientCallback done) override;
+  Executor worker() const override;
+
+  /// Moves the manual clock forward by `by`, running every timer due by then (a timer armed by a
+  /// callback runs too if it is due); returns how many ran.
+  std::size_t advance(std::chrono::milliseconds by);
+  /// Time on the manual clock since the FakeServices was made.
+  std::chrono::milliseconds now() const noexcept { return now_; }
+  /// Timers armed and neither fired nor cancelled.
+  std::size_t pending_timers() const noexcept;
+
+  /// Fetches not answered yet, oldest first.
+  std::size_t pending_fetches() const noexcept { return fetches_.size(); }
+  /// The `index`-th pending fetch's request (0: the oldest).
+  const ClientRequest& pending_fetch(std::size_t index = 0) const;
+  /// Answers the `index`-th pending fetch: its callback runs now, on this thread, and the fetch
+  /// is no longer pending. Returns false if there is no such fetch.
+  bool answer(Result<Response> result, std::size_t index = 0);
+  /// Every fetch made so far (answered or not), in order.
+  const std::vector<ClientRequest>& fetched() const noexcept { return fetched_; }
+
+  /// Runs the worker tasks queued so far (and those they queue); returns how many ran.
+  std::size_t run_worker_tasks();
+
+ private:
+  struct Timer;
+  struct Fetch {
+    ClientRequest request;
+    ClientCallback done;
+  };
+  std::chrono::milliseconds now_{0};
+  std::uint64_t sequence_ = 0;
+  std::vector<std::shared_ptr<Timer>> timers_;
+  std::deque<Fetch> fetches_;
+  std::vector<ClientRequest> fetched_;
+  std::shared_ptr<std::deque<std::function<void()>>> worker_tasks_;
+};
 
 /// What a filter's request phase decided.
 struct RequestOutcome {
@@ -82,6 +140,8 @@ class FilterHarness {
 
   /// The exchange the filter sees (request, params, attributes, ids).
   Exchange& exchange();
+  /// The fake services the exchange gives the filter (kept across request()).
+  FakeServices& services();
 
  private:
   struct State;
