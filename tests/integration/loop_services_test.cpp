@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "support/certs.hpp"
+#include "support/tls_upstream.hpp"
 #include "support/net_helpers.hpp"
 
 using namespace portico;
@@ -66,30 +67,6 @@ ClientRequest request_to(std::string url, std::chrono::milliseconds timeout = 50
   r.timeout = timeout;
   return r;
 }
-
-/// An HTTPS server on cpp-httplib with a certificate from `certs`.
-class TlsServer {
- public:
-  TlsServer(const TestCerts& certs, const std::string& name)
-      : server_(certs.server_cert(name).c_str(), certs.server_key(name).c_str()) {
-    server_.Get("/.*", [](const httplib::Request& req, httplib::Response& res) {
-      res.set_content("secure " + req.path, "text/plain");
-    });
-    port_ = static_cast<std::uint16_t>(server_.bind_to_any_port("127.0.0.1"));
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::yield();
-  }
-  ~TlsServer() {
-    server_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  httplib::SSLServer server_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-};
 
 }  // namespace
 
@@ -190,7 +167,7 @@ TEST_CASE("a response body over max_response_bytes is an error", "[integration][
 TEST_CASE("https fetches verify the server against the configured CA", "[integration][services][tls]") {
   TestCerts certs;
   certs.make_server("keys.test");
-  TlsServer server(certs, "keys.test");
+  TlsUpstream server(certs, "keys.test");
   TestCerts other;  // a different CA that did not sign the server's certificate
   auto seen = std::make_shared<Seen>();
   const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/jwks";

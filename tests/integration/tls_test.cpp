@@ -8,40 +8,12 @@
 #include <catch2/catch.hpp>
 
 #include "support/certs.hpp"
+#include "support/tls_upstream.hpp"
 #include "support/tls_client.hpp"
 #include "support/net_helpers.hpp"
 
 using namespace portico;
 using namespace portico::testing;
-
-namespace {
-
-/// An HTTPS upstream on cpp-httplib (optionally demanding a client certificate).
-class TlsUpstream {
- public:
-  TlsUpstream(const TestCerts& certs, const std::string& name, bool require_client_cert)
-      : server_(certs.server_cert(name).c_str(), certs.server_key(name).c_str(),
-                require_client_cert ? certs.ca_cert().c_str() : nullptr) {
-    server_.Get("/.*", [](const httplib::Request& req, httplib::Response& res) {
-      res.set_content("secure " + req.path, "text/plain");
-    });
-    port_ = static_cast<std::uint16_t>(server_.bind_to_any_port("127.0.0.1"));
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::yield();
-  }
-  ~TlsUpstream() {
-    server_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  httplib::SSLServer server_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-};
-
-}  // namespace
 
 TEST_CASE("TLS termination serves HTTP/1.1 with ALPN and picks the certificate by SNI", "[integration][tls]") {
   TestCerts certs;
