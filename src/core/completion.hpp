@@ -30,6 +30,7 @@ struct ExchangeAccess {
   static std::function<std::shared_ptr<Completion>()>& completion_factory(Exchange& e) {
     return e.make_completion_;
   }
+  static bool& response_body_over_limit(Exchange& e) { return e.response_body_over_limit_; }
   static Deferred make_deferred(std::shared_ptr<Completion> c) { return Deferred(std::move(c)); }
 };
 

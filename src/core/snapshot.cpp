@@ -148,10 +148,6 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(Config config, std::uint
                      [](const FilterPtr& a, const FilterPtr& b) { return a->phase() < b->phase(); });
     for (const auto& f : c.filters)
       if (f->observes_completion()) c.observers.push_back(f.get());
-    for (const auto& f : c.filters) {
-      c.needs_request_body = c.needs_request_body || f->needs_request_body();
-      c.needs_response_body = c.needs_response_body || f->needs_response_body();
-    }
     c.total_timeout = r.total_timeout();
     if (c.total_timeout.count() < 0)
       return make_error(Errc::InvalidConfig, "timeout must not be negative", where + ".timeout");
