@@ -411,3 +411,22 @@ TEST_CASE("a request body is read whole within a filter's limit; over it, 413", 
     CHECK(up.received().empty());
   }
 }
+
+TEST_CASE("a filter throwing in on_response on a streamed response: a whole 500, never the upstream's body",
+          "[integration][bodies]") {
+  RawUpstream up([&](int fd, const std::string&) {
+    write_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n\r\nsecret upstream body");
+  });
+  auto thrower = response_filter("thrower", [](Exchange&, Response&) { throw std::runtime_error("x"); });
+  GatewayRunner gw(route_with(up.port(), {thrower}));
+  gw.gateway().set_log_sink([](LogLevel, std::string_view) {});
+  RawClient c(gw.port());
+  for (int i = 0; i < 2; ++i) {  // the client connection stays usable
+    REQUIRE(c.send("GET /a HTTP/1.1\r\nHost: gw\r\n\r\n"));
+    auto raw = c.read_response(10s);
+    CHECK(status_of(raw) == 500);
+    CHECK(header_of(raw, "Content-Type") == "application/problem+json");
+    CHECK(header_of(raw, "Content-Length") == std::to_string(body_of(raw).size()));
+    CHECK(raw.find("secret") == std::string::npos);
+  }
+}
