@@ -304,8 +304,17 @@ awaitable<bool> stream_response(ClientConnection& conn, NetExchange& ex, OutFram
   co_return client_ok && keep_alive;
 }
 
+/// Writes `bytes` (a gateway-made answer) and reports that the connection must close.
+awaitable<bool> write_and_end(ClientConnection& conn, std::string bytes) {
+  conn.watchdog.arm(conn.loop.snapshot()->options.request_body_timeout);
+  co_await conn.stream.write_all(asio::buffer(bytes));
+  conn.watchdog.disarm();
+  co_return false;
+}
+
 /// Writes the delivered response (head, then the body: whole, or streamed from the upstream
-/// connection). Returns true if the connection may carry another request.
+/// connection). The awaitable yields true if the connection may carry another request. A plain
+/// function: the writer it returns is the only coroutine frame per response.
 awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool keep_alive) {
   Response& res = ex.response;
   const bool head_only = ex.request_was_head || no_body_status(res.status);
@@ -318,14 +327,12 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
     ex.gateway_shared().log(LogLevel::Warn, "request " + std::string(ex.exchange().request_id()) +
                                         ": response header invalid for forwarding; answering 502");
     release_upstream(conn, ex, false);
-    auto bytes = error_bytes(ex.snapshot(), 502, "the upstream sent a header that cannot be forwarded",
-                             ex.exchange().request_id(), ex.exchange().route_id());
-    co_await conn.stream.write_all(asio::buffer(bytes));
     conn.loop.give_buffer(std::move(head));
-    co_return false;
+    return write_and_end(conn, error_bytes(ex.snapshot(), 502, "the upstream sent a header that cannot be forwarded",
+                                           ex.exchange().request_id(), ex.exchange().route_id()));
   }
-  if (!streaming || head_only) co_return co_await write_whole(conn, ex, std::move(head), head_only, keep_alive);
-  co_return co_await stream_response(conn, ex, framing, std::move(head), keep_alive);
+  if (!streaming || head_only) return write_whole(conn, ex, std::move(head), head_only, keep_alive);
+  return stream_response(conn, ex, framing, std::move(head), keep_alive);
 }
 
 /// Skips what is left of a request body if it is already buffered; false if the connection
