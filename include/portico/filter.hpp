@@ -96,7 +96,8 @@ class Exchange {
 
   // Bodies (see Filter::request_body_limit and Filter::on_response_head).
   /// True when a filter asked for the whole response body (ResponseBody::buffer) and it was larger
-  /// than the largest limit asked: on_response then sees no body, and the body streams unchanged.
+  /// than the largest limit asked: on_response then sees no body, and the body streams unchanged
+  /// (Gateway::handle, whose bodies are always whole, keeps the body).
   bool response_body_over_limit() const noexcept { return response_body_over_limit_; }
 
  private:
