@@ -98,6 +98,11 @@ class Exchange {
   /// The services of the loop this exchange runs on (timer, HTTP client, worker executor). They
   /// outlive the exchange: their callbacks capture a Deferred (or a weak_ptr), never this Exchange.
   Services& services() noexcept;
+  // Bodies (see Filter::request_body_limit and Filter::on_response_head).
+  /// True when a filter asked for the whole response body (ResponseBody::buffer) and it was larger
+  /// than the largest limit asked: on_response then sees no body, and the body streams unchanged
+  /// (Gateway::handle, whose bodies are always whole, keeps the body).
+  bool response_body_over_limit() const noexcept { return response_body_over_limit_; }
 
  private:
   friend struct detail::ExchangeAccess;
@@ -112,6 +117,7 @@ class Exchange {
   std::vector<std::pair<std::string, std::any>> attributes_;
   std::function<std::shared_ptr<detail::Completion>()> make_completion_;
   Services* services_ = nullptr;  // the loop's (or Gateway::handle's); never owned
+  bool response_body_over_limit_ = false;
 };
 
 /// What a filter's request phase decided.
@@ -178,6 +184,39 @@ struct ExchangeRecord {
   TimePoint done{};                ///< the last byte was written, or the exchange failed
 };
 
+// ---- Bodies: per-request decisions and streamed transforms ----
+
+/// Rewrites one message body as it streams, piece by piece: compression, JSON rewriting, counting.
+/// Made per response by Filter::on_response_head, owned by the engine for that response only, so it
+/// may keep state in its members. Called on the exchange's loop thread; must not block.
+class BodyTransform {
+ public:
+  virtual ~BodyTransform() = default;
+  /// Called with each piece of the body in order, then once with `end_of_stream` true (`piece` then
+  /// holds the last bytes, often none). May change, replace or clear `piece` (what it leaves is
+  /// sent on) and may append at the end. An error (or a throw) aborts the response (see Filter).
+  virtual Result<void> on_data(std::string& piece, bool end_of_stream) = 0;
+};
+
+/// What a filter asks for the body of one response, decided from its head (Filter::on_response_head).
+/// The default (`stream()`) asks nothing: the body streams past the filter untouched.
+struct ResponseBody {
+  /// Non-zero: on_response wants Response::body whole, within this many bytes (the engine reads
+  /// within the largest limit asked by the route's filters, and never more than max_body_bytes).
+  std::size_t buffer_limit = 0;
+  /// Non-null: the body passes through this transform before it is sent.
+  std::unique_ptr<BodyTransform> transform;
+
+  /// Nothing asked: the body streams.
+  static ResponseBody stream() { return {}; }
+  /// The whole body, within `limit` bytes, before on_response runs.
+  static ResponseBody buffer(std::size_t limit) { return ResponseBody{limit, nullptr}; }
+  /// The body goes through `transform` (the response is then re-framed: no Content-Length).
+  static ResponseBody through(std::unique_ptr<BodyTransform> transform) {
+    return ResponseBody{0, std::move(transform)};
+  }
+};
+
 /// A request/response filter. One instance is shared by every request of the routes it is on and
 /// called concurrently from all event loops, so its methods are const: keep per-request state in
 /// the Exchange. Exceptions thrown here become a 500 for that request; they never reach the host.
@@ -186,10 +225,6 @@ class Filter {
   virtual ~Filter() = default;
   /// A short name for logs and metrics.
   virtual std::string_view name() const noexcept { return "filter"; }
-  /// True if on_request needs Request::body whole (buffered within ServerOptions::max_body_bytes).
-  virtual bool needs_request_body() const noexcept { return false; }
-  /// True if on_response needs Response::body whole (otherwise the body may stream past it).
-  virtual bool needs_response_body() const noexcept { return false; }
   /// True if on_request blocks (disk, a synchronous client): it then runs on the worker executor.
   virtual bool blocking() const noexcept { return false; }
   /// Where the filter runs in the chain (see Phase); read once, when a config is applied.
@@ -212,8 +247,19 @@ class Filter {
   /// for every observing filter of the route (whether or not its on_request ran). Must not block.
   virtual void on_complete(const Exchange& exchange, const ExchangeRecord& record) const;
   /// Response phase, in reverse order, for every filter whose on_request ran; also sees
-  /// gateway-made error responses (exchange.error()).
+  /// gateway-made error responses (exchange.error()). The response's head is written after it, so
+  /// header edits apply to streamed bodies too; Response::body is whole only when it was buffered.
   virtual void on_response(Exchange& exchange, Response& response) const;
+
+  // Bodies. Both decisions are per request; a filter that asks nothing costs its route nothing.
+  /// Decided from the request head after routing, before any on_request runs: non-zero asks for
+  /// Request::body whole within this many bytes (the largest limit asked wins, capped by
+  /// ServerOptions::max_body_bytes; over it the client gets 413). 0 (the default): the body streams.
+  virtual std::size_t request_body_limit(const Exchange& exchange) const;
+  /// Decided from a response's head (status and headers) before its body is read, in response
+  /// order, for every filter whose on_request ran: buffer the body whole, attach a transform, or
+  /// neither (the default). Responses made by the gateway or a filter already have their body whole.
+  virtual ResponseBody on_response_head(Exchange& exchange, const Response& head) const;
 };
 
 using FilterPtr = std::shared_ptr<const Filter>;
@@ -237,8 +283,10 @@ Response render_problem(const ErrorInfo& info);
 
 /// Options for filters made from lambdas.
 struct LambdaFilterOptions {
-  bool needs_request_body = false;
-  bool needs_response_body = false;
+  /// Non-zero: every request's body whole, within this many bytes (Filter::request_body_limit).
+  std::size_t request_body_limit = 0;
+  /// Non-zero: every response's body whole, within this many bytes (ResponseBody::buffer).
+  std::size_t response_body_limit = 0;
   bool blocking = false;
   Phase phase = Phase::User;
 };

@@ -94,7 +94,7 @@ struct Request {
   std::string query;
   int version = 11;  ///< 10 for HTTP/1.0, 11 for HTTP/1.1
   Headers headers;
-  std::string body;  ///< the whole body when it was buffered (see Filter::needs_request_body)
+  std::string body;  ///< the whole body when it was buffered (see Filter::request_body_limit)
   std::string remote_address;  ///< the peer's IP address as text
   std::uint16_t remote_port = 0;
   bool secure = false;  ///< arrived over TLS

@@ -31,6 +31,7 @@ struct ExchangeAccess {
     return e.make_completion_;
   }
   static Services*& services(Exchange& e) { return e.services_; }
+  static bool& response_body_over_limit(Exchange& e) { return e.response_body_over_limit_; }
   static Deferred make_deferred(std::shared_ptr<Completion> c) { return Deferred(std::move(c)); }
 };
 

@@ -56,6 +56,8 @@ FilterResult Filter::on_request(Exchange&) const { return FilterResult::next(); 
 void Filter::on_upstream_request(Exchange&, Request&) const {}
 void Filter::on_complete(const Exchange&, const ExchangeRecord&) const {}
 void Filter::on_response(Exchange&, Response&) const {}
+std::size_t Filter::request_body_limit(const Exchange&) const { return 0; }
+ResponseBody Filter::on_response_head(Exchange&, const Response&) const { return {}; }
 
 namespace {
 
@@ -66,8 +68,10 @@ class LambdaFilter final : public Filter {
       : name_(std::move(name)), req_(std::move(req)), res_(std::move(res)), options_(options) {}
 
   std::string_view name() const noexcept override { return name_; }
-  bool needs_request_body() const noexcept override { return options_.needs_request_body; }
-  bool needs_response_body() const noexcept override { return options_.needs_response_body; }
+  std::size_t request_body_limit(const Exchange&) const override { return options_.request_body_limit; }
+  ResponseBody on_response_head(Exchange&, const Response&) const override {
+    return ResponseBody::buffer(options_.response_body_limit);
+  }
   bool blocking() const noexcept override { return options_.blocking; }
   Phase phase() const noexcept override { return options_.phase; }
   FilterResult on_request(Exchange& ex) const override { return req_ ? req_(ex) : FilterResult::next(); }

@@ -174,16 +174,101 @@ Request FilterHarness::run_upstream_request(Request upstream) {
   return upstream;
 }
 
-Response FilterHarness::run_response(Response response) {
+namespace {
+
+/// Runs one phase call the way the engine does: a throw becomes an error (FilterThrew).
+template <class Fn>
+std::optional<Error> guarded(Fn&& fn, std::string_view phase) {
   try {
-    state_->filter->on_response(*state_->exchange, response);
+    fn();
+    return std::nullopt;
   } catch (const std::exception& e) {
-    ExchangeAccess::error(*state_->exchange) = make_error(Errc::FilterThrew, e.what());
-    response = Response::problem(500, public_detail(Errc::FilterThrew), state_->exchange->request_id());
+    return make_error(Errc::FilterThrew, std::string(phase) + " threw: " + e.what());
   } catch (...) {
-    ExchangeAccess::error(*state_->exchange) = make_error(Errc::FilterThrew, "non-exception thrown");
-    response = Response::problem(500, public_detail(Errc::FilterThrew), state_->exchange->request_id());
+    return make_error(Errc::FilterThrew, std::string(phase) + " threw a non-exception");
   }
+}
+
+/// A transform's turn, as Pipeline::run_transform: a failure or a throw is an error.
+std::optional<Error> transform(BodyTransform& t, std::string& piece, bool end_of_stream) {
+  std::optional<Error> failed;
+  auto threw = guarded(
+      [&] {
+        if (auto r = t.on_data(piece, end_of_stream); !r) failed = std::move(r).error();
+      },
+      "the body transform");
+  return threw ? threw : failed;
+}
+
+}  // namespace
+
+StreamedResponse FilterHarness::run_response_stream(Response head, std::vector<std::string> pieces) {
+  Exchange& ex = *state_->exchange;
+  StreamedResponse out;
+  auto fail = [&](Error e) {
+    ExchangeAccess::error(ex) = e;
+    out.response = Response::problem(500, public_detail(Errc::FilterThrew), ex.request_id());
+    out.error = std::move(e);
+    return std::move(out);
+  };
+  ResponseBody asked;
+  if (auto e = guarded([&] { asked = state_->filter->on_response_head(ex, head); }, "on_response_head"))
+    return fail(std::move(*e));
+  out.transformed = static_cast<bool>(asked.transform);
+  std::string prefix;  // what a buffering filter got before the body went over its limit
+  std::size_t next = 0;
+  if (asked.buffer_limit > 0) {
+    for (; next < pieces.size() && prefix.size() <= asked.buffer_limit; ++next) prefix += pieces[next];
+    out.buffered = prefix.size() <= asked.buffer_limit;
+    out.over_limit = !out.buffered;
+    ExchangeAccess::response_body_over_limit(ex) = out.over_limit;
+  }
+  if (out.buffered) {  // as the engine: the transform over the whole body, then on_response
+    head.body = std::move(prefix);
+    if (asked.transform)
+      if (auto e = transform(*asked.transform, head.body, true)) return fail(std::move(*e));
+    if (auto e = guarded([&] { state_->filter->on_response(ex, head); }, "on_response")) return fail(std::move(*e));
+    out.pieces.push_back(head.body);
+    out.response = std::move(head);
+    return out;
+  }
+  head.body.clear();
+  if (auto e = guarded([&] { state_->filter->on_response(ex, head); }, "on_response")) return fail(std::move(*e));
+  out.response = std::move(head);
+  out.response.body.clear();
+  // The body streams: what a buffering filter already took first, then the rest, then the end.
+  std::vector<std::string> rest;
+  if (!prefix.empty()) rest.push_back(std::move(prefix));
+  for (; next < pieces.size(); ++next) rest.push_back(std::move(pieces[next]));
+  for (std::size_t i = 0; i <= rest.size(); ++i) {
+    const bool end = i == rest.size();
+    std::string piece = end ? std::string() : std::move(rest[i]);
+    if (asked.transform) {
+      if (auto e = transform(*asked.transform, piece, end)) {
+        out.error = std::move(*e);
+        return out;  // the engine closes the connection after what came out
+      }
+    }
+    out.response.body += piece;
+    out.pieces.push_back(std::move(piece));
+  }
+  return out;
+}
+
+Response FilterHarness::run_response(Response response) {
+  Exchange& ex = *state_->exchange;
+  auto problem = [&](Error e) {
+    ExchangeAccess::error(ex) = std::move(e);
+    return Response::problem(500, public_detail(Errc::FilterThrew), ex.request_id());
+  };
+  ResponseBody asked;
+  if (auto e = guarded([&] { asked = state_->filter->on_response_head(ex, response); }, "on_response_head"))
+    return problem(std::move(*e));
+  if (asked.buffer_limit > 0 && response.body.size() > asked.buffer_limit)
+    ExchangeAccess::response_body_over_limit(ex) = true;
+  if (asked.transform)
+    if (auto e = transform(*asked.transform, response.body, true)) return problem(std::move(*e));
+  if (auto e = guarded([&] { state_->filter->on_response(ex, response); }, "on_response")) return problem(std::move(*e));
   return response;
 }
 

@@ -323,7 +323,7 @@ void Pipeline::go_upstream() {
   send_upstream(ep, up, std::move(out), timeout);
 }
 
-void Pipeline::upstream_done(Result<Response> result) {
+void Pipeline::upstream_done(Result<Response> result, bool body_whole) {
   if (picked_) {
     route_->upstream->balancer->release(*picked_);
     picked_.reset();
@@ -334,7 +334,7 @@ void Pipeline::upstream_done(Result<Response> result) {
   }
   Response res = std::move(*result);
   clean_upstream_response(res.headers);
-  finish(std::move(res), true);
+  finish(std::move(res), true, body_whole);
 }
 
 void Pipeline::fail(Error error) {
@@ -362,29 +362,127 @@ Response Pipeline::error_response(const Error& error) {
   return render_error(route_ ? &route_->route->error_renderer_fn() : nullptr, snapshot_->error_renderer, info);
 }
 
-void Pipeline::finish(Response response, bool from_upstream) {
+void Pipeline::finish(Response response, bool from_upstream, bool body_whole) {
   if (delivered_) return;
   delivered_ = true;
   waiting_token_ = 0;
+  streams_upstream_body_ = from_upstream && !body_whole;
   if (route_) {
+    if (!response_decided_) {  // a body already whole: a filter's or the gateway's answer, Gateway::handle
+      response_decided_ = true;
+      auto limit = collect_response_decisions(response);
+      if (!limit)
+        filter_failed(response, {}, limit.error().message);
+      else if (*limit > 0 && response.body.size() > *limit)
+        set_response_over_limit();
+    }
     const auto& filters = route_->filters;
+    std::size_t next_transform = 0;  // response_transforms_ run in response order, as the filters do
     for (std::size_t i = std::min(entered_, filters.size()); i-- > 0;) {
+      if (body_whole) {
+        for (; next_transform < response_transforms_.size() && response_transforms_[next_transform].first == i;
+             ++next_transform) {
+          if (auto r = run_transform(*response_transforms_[next_transform].second, response.body, true); !r) {
+            filter_failed(response, filters[i]->name(), r.error().message);
+            break;
+          }
+        }
+      }
       try {
         filters[i]->on_response(exchange_, response);
       } catch (const std::exception& e) {
-        shared_->log(LogLevel::Warn, "filter '" + std::string(filters[i]->name()) + "' threw in on_response: " + e.what());
-        ExchangeAccess::error(exchange_) = make_error(Errc::FilterThrew, e.what());
-        response = error_response(*exchange_.error());
+        filter_failed(response, filters[i]->name(), std::string("threw in on_response: ") + e.what());
       } catch (...) {
-        ExchangeAccess::error(exchange_) = make_error(Errc::FilterThrew, "non-exception thrown");
-        response = error_response(*exchange_.error());
+        filter_failed(response, filters[i]->name(), "threw a non-exception in on_response");
       }
     }
+    if (body_whole) response_transforms_.clear();
   }
   if (!from_upstream) add_request_id(response, exchange_.request_id());
   shared_->requests_served.fetch_add(1, std::memory_order_relaxed);
   delivered_status_ = response.status;
   deliver(std::move(response));
+}
+
+void Pipeline::filter_failed(Response& response, std::string_view filter, std::string_view what) {
+  std::string message = filter.empty() ? std::string(what) : "filter '" + std::string(filter) + "' " + std::string(what);
+  shared_->log(LogLevel::Warn, "request " + std::string(exchange_.request_id()) + ": " + message);
+  ExchangeAccess::error(exchange_) = make_error(Errc::FilterThrew, std::move(message));
+  response = error_response(*exchange_.error());
+  // The problem replaces the upstream's response: its body is neither streamed nor transformed.
+  streams_upstream_body_ = false;
+  response_transforms_.clear();
+}
+
+Result<std::size_t> Pipeline::request_body_limit() const {
+  if (!route_ || route_->filters.empty()) return std::size_t{0};
+  std::size_t limit = 0;
+  for (const auto& f : route_->filters) {
+    try {
+      limit = std::max(limit, f->request_body_limit(exchange_));
+    } catch (const std::exception& e) {
+      return make_error(Errc::FilterThrew,
+                        "filter '" + std::string(f->name()) + "' threw in request_body_limit: " + e.what());
+    } catch (...) {
+      return make_error(Errc::FilterThrew, "filter '" + std::string(f->name()) + "' threw in request_body_limit");
+    }
+  }
+  return static_cast<std::size_t>(std::min<std::uint64_t>(limit, snapshot_->options.max_body_bytes));
+}
+
+Result<std::size_t> Pipeline::decide_response_body(Response& head) {
+  response_decided_ = true;
+  if (!route_ || entered_ == 0) return std::size_t{0};
+  clean_upstream_response(head.headers);  // filters decide on what the client would see
+  return collect_response_decisions(head);
+}
+
+Result<std::size_t> Pipeline::collect_response_decisions(const Response& head) {
+  std::size_t limit = 0;
+  const auto& filters = route_->filters;
+  for (std::size_t i = std::min(entered_, filters.size()); i-- > 0;) {
+    ResponseBody asked;
+    try {
+      asked = filters[i]->on_response_head(exchange_, head);
+    } catch (const std::exception& e) {
+      response_transforms_.clear();
+      return make_error(Errc::FilterThrew,
+                        "filter '" + std::string(filters[i]->name()) + "' threw in on_response_head: " + e.what());
+    } catch (...) {
+      response_transforms_.clear();
+      return make_error(Errc::FilterThrew, "filter '" + std::string(filters[i]->name()) + "' threw in on_response_head");
+    }
+    limit = std::max(limit, asked.buffer_limit);
+    if (asked.transform) response_transforms_.emplace_back(i, std::move(asked.transform));
+  }
+  return static_cast<std::size_t>(std::min<std::uint64_t>(limit, snapshot_->options.max_body_bytes));
+}
+
+void Pipeline::set_response_over_limit() noexcept { ExchangeAccess::response_body_over_limit(exchange_) = true; }
+
+Result<void> Pipeline::run_transform(BodyTransform& t, std::string& piece, bool end_of_stream) {
+  try {
+    auto r = t.on_data(piece, end_of_stream);
+    if (!r) return make_error(Errc::FilterThrew, "failed its body transform: " + r.error().message);
+    return {};
+  } catch (const std::exception& e) {
+    return make_error(Errc::FilterThrew, std::string("threw in its body transform: ") + e.what());
+  } catch (...) {
+    return make_error(Errc::FilterThrew, "threw a non-exception in its body transform");
+  }
+}
+
+Result<void> Pipeline::transform_response_piece(std::string& piece, bool end_of_stream) {
+  for (auto& [index, transform] : response_transforms_) {
+    if (piece.empty() && !end_of_stream) break;  // dropped: later transforms have nothing to see
+    if (auto r = run_transform(*transform, piece, end_of_stream); !r) {
+      std::string message = "filter '" + std::string(route_->filters[index]->name()) + "' " + r.error().message;
+      shared_->log(LogLevel::Warn, "request " + std::string(exchange_.request_id()) + ": " + message);
+      ExchangeAccess::error(exchange_) = make_error(Errc::FilterThrew, message);  // for the observers
+      return make_error(Errc::FilterThrew, std::move(message));
+    }
+  }
+  return {};
 }
 
 void Pipeline::complete(bool client_aborted, bool body_broke) {

@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "core/gateway_shared.hpp"
 #include "core/snapshot.hpp"
@@ -53,6 +55,24 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   /// Returns true if it did.
   bool filter_deadline_passed();
 
+  // Bodies: the per-request decisions of the route's filters (docs/design/filters.md "Bodies").
+  /// The largest Filter::request_body_limit of the route's filters for this request, capped by
+  /// max_body_bytes; 0 when none asks (always 0 on a route without filters), or the failure of a
+  /// filter that threw. After route().
+  Result<std::size_t> request_body_limit() const;
+  /// Runs on_response_head of the filters whose on_request ran on an upstream response head
+  /// (cleaned of hop-by-hop fields first), collecting their transforms. Returns the largest buffer
+  /// limit asked (capped by max_body_bytes; 0: none), or the failure of a filter that threw.
+  /// Costs one branch on a route without filters.
+  Result<std::size_t> decide_response_body(Response& head);
+  /// True when transforms are attached to the response body still to stream (after deliver()).
+  bool has_response_transforms() const noexcept { return !response_transforms_.empty(); }
+  /// Passes one piece of the streamed response body through the attached transforms, in response
+  /// order. An error: a transform failed or threw (logged here); the response must be aborted.
+  Result<void> transform_response_piece(std::string& piece, bool end_of_stream);
+  /// The body was larger than every buffer limit asked: the filters see the flag, the body streams.
+  void set_response_over_limit() noexcept;
+
  protected:
   /// Sends one attempt upstream; the subclass must call upstream_done() exactly once, on the serial context.
   virtual void send_upstream(const Endpoint& endpoint, const UpstreamRuntime& upstream, Request request,
@@ -67,7 +87,11 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   void set_services(Services* services) noexcept;
 
   /// The upstream's answer (or the failure) for the attempt started by send_upstream().
-  void upstream_done(Result<Response> result);
+  /// `body_whole`: Response::body is the whole body (false: it streams after delivery).
+  void upstream_done(Result<Response> result, bool body_whole = true);
+  /// True when the delivered response is the upstream's whose body still streams from the
+  /// upstream connection (false after a filter or the gateway replaced it).
+  bool streams_upstream_body() const noexcept { return streams_upstream_body_; }
 
   std::shared_ptr<GatewayShared> shared_;
 
@@ -78,9 +102,16 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   void resume(std::uint64_t token, std::optional<FilterResult> result, std::optional<Error> error);
   void go_upstream();
   /// Runs the response filters and delivers. A problem answered by the gateway or a filter (not
-  /// `from_upstream`) that lacks a request id gets it.
-  void finish(Response response, bool from_upstream = false);
+  /// `from_upstream`) that lacks a request id gets it. `body_whole`: transforms apply to
+  /// Response::body here (otherwise they stay attached for the transport's stream).
+  void finish(Response response, bool from_upstream = false, bool body_whole = true);
   Response error_response(const Error& error);
+  /// Replaces `response` with the problem for a failed filter (the response phase goes on with it).
+  void filter_failed(Response& response, std::string_view filter, std::string_view what);
+  /// on_response_head of the entered filters (decide_response_body without the cleaning).
+  Result<std::size_t> collect_response_decisions(const Response& head);
+  /// One transform's turn on a piece; an error for a failure or a throw.
+  Result<void> run_transform(BodyTransform& t, std::string& piece, bool end_of_stream);
 
   std::shared_ptr<const Snapshot> snapshot_;
   const CompiledRoute* route_ = nullptr;
@@ -96,6 +127,11 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   int delivered_status_ = 0;
   ExchangeRecord record_;
   bool blocking_running_ = false;  // a blocking filter's on_request is running on the worker
+  // Response body decisions: made once per exchange (decide_response_body, or finish for a body
+  // that is already whole). Transforms in response order, each with its filter's index.
+  bool response_decided_ = false;
+  bool streams_upstream_body_ = false;
+  std::vector<std::pair<std::size_t, std::unique_ptr<BodyTransform>>> response_transforms_;
 };
 
 }  // namespace portico::detail

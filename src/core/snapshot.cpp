@@ -149,10 +149,6 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(Config config, std::uint
     for (const auto& f : c.filters)
       if (f->observes_completion()) c.observers.push_back(f.get());
     for (const auto& f : c.filters) c.strip_upstream_framing = c.strip_upstream_framing || f->may_set_framing_fields();
-    for (const auto& f : c.filters) {
-      c.needs_request_body = c.needs_request_body || f->needs_request_body();
-      c.needs_response_body = c.needs_response_body || f->needs_response_body();
-    }
     c.total_timeout = r.total_timeout();
     if (c.total_timeout.count() < 0)
       return make_error(Errc::InvalidConfig, "timeout must not be negative", where + ".timeout");

@@ -36,8 +36,6 @@ struct CompiledRoute {
   UpstreamRuntime* upstream = nullptr;
   std::vector<FilterPtr> filters;  // global filters, then the route's
   std::vector<const Filter*> observers;  // the filters whose observes_completion() is true
-  bool needs_request_body = false;
-  bool needs_response_body = false;
   std::chrono::milliseconds total_timeout{0};  // 0: no route-level deadline beyond per-attempt ones
   bool strip_upstream_framing = false;  // a filter may set framing fields in on_upstream_request
 };

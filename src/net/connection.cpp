@@ -84,13 +84,14 @@ awaitable<bool> ClientConnection::send_continue_if_needed() {
   co_return !ec;
 }
 
-awaitable<int> ClientConnection::read_body(std::string& out, std::size_t stop_at, std::string_view& why) {
+awaitable<int> ClientConnection::read_body(std::string& out, std::size_t stop_at, std::uint64_t max,
+                                           std::string_view& why) {
   const auto& opts = loop.snapshot()->options;
   if (!co_await send_continue_if_needed()) co_return -1;
   while (!body.done() && out.size() < stop_at) {
     auto step = co_await body.read(stream, buffer, out, kStreamPiece, watchdog, opts.request_body_timeout);
-    if (out.size() > opts.max_body_bytes) {
-      why = "request body over max_body_bytes";
+    if (out.size() > max) {
+      why = max < opts.max_body_bytes ? "request body over a filter's body limit" : "request body over max_body_bytes";
       co_return 413;
     }
     switch (step) {
@@ -137,6 +138,8 @@ NetExchange::~NetExchange() {
 
 void NetExchange::deliver(Response r) {
   response = std::move(r);
+  // A filter or the gateway replaced a streamed upstream response: its body is what is written.
+  if (upstream && !streams_upstream_body()) upstream_body_buffered = true;
   delivered = true;
   conn.signal.cancel();
 }
@@ -145,27 +148,32 @@ void NetExchange::post(std::function<void()> fn) { asio::post(conn.loop.io(), st
 
 namespace {
 
-/// Writes the delivered response (head, then the body: buffered, or streamed from the upstream
-/// connection). Returns true if the connection may carry another request.
-awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool keep_alive) {
-  Response& res = ex.response;
-  const bool head_only = ex.request_was_head || no_body_status(res.status);
-  const bool streaming = ex.upstream && !ex.upstream_body_buffered;
-  const auto& opts = conn.loop.snapshot()->options;
+/// How write_response frames the body it sends.
+enum class OutFraming {
+  Whole,        // response.body, with its Content-Length (or none: HEAD, 204, 304)
+  Length,       // streamed with the upstream's Content-Length
+  Chunked,      // streamed, re-chunked (HTTP/1.1 clients)
+  UntilClose,   // streamed, delimited by closing the connection (HTTP/1.0 clients)
+};
 
-  bool chunked_out = false;
-  bool close_delimited = false;
+/// Sets the framing fields of the delivered response for what will be sent, and Connection.
+/// A transformed or unframed stream is chunked for HTTP/1.1 clients and close-delimited for 1.0.
+OutFraming frame_response(const ClientConnection& conn, NetExchange& ex, bool streaming, bool head_only,
+                          bool& keep_alive) {
+  Response& res = ex.response;
+  OutFraming framing = OutFraming::Whole;
   if (streaming && !head_only) {
     res.headers.remove("Transfer-Encoding");
-    if (ex.upstream_body.kind() == BodyKind::ContentLength) {
-      res.headers.set("Content-Length", std::to_string(ex.upstream_body.remaining()));
+    if (ex.upstream_body.kind() == BodyKind::ContentLength && !ex.has_response_transforms()) {
+      res.headers.set("Content-Length", std::to_string(ex.upstream_body.remaining() + ex.upstream_body_prefix.size()));
+      framing = OutFraming::Length;
     } else if (conn.request_version >= 11) {
       res.headers.remove("Content-Length");
       res.headers.add("Transfer-Encoding", "chunked");
-      chunked_out = true;
+      framing = OutFraming::Chunked;
     } else {
       res.headers.remove("Content-Length");
-      close_delimited = true;
+      framing = OutFraming::UntilClose;
       keep_alive = false;
     }
   } else if (!(ex.request_was_head && streaming)) {
@@ -173,7 +181,7 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
     res.headers.remove("Transfer-Encoding");
     if (no_body_status(res.status))
       res.headers.remove("Content-Length");
-    else if (!(ex.request_was_head && res.headers.has("Content-Length")))
+    else if (!(ex.request_was_head && (res.headers.has("Content-Length") || ex.response_length_unknown)))
       res.headers.set("Content-Length", std::to_string(res.body.size()));
   }
   res.headers.remove("Connection");
@@ -181,48 +189,53 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
     res.headers.add("Connection", "close");
   else if (conn.request_version == 10)
     res.headers.add("Connection", "keep-alive");
+  return framing;
+}
 
-  std::string head = conn.loop.take_buffer();  // from the loop's free list: no allocation per response
-  if (!detail::serialize_response_head(res.status, res.reason, res.headers, head)) {
-    // An upstream (or filter) header that may not be forwarded: answer 502 instead.
-    ex.gateway_shared().log(LogLevel::Warn, "request " + std::string(ex.exchange().request_id()) +
-                                        ": response header invalid for forwarding; answering 502");
-    if (ex.upstream) ex.upstream->stream.close();
-    ex.upstream.reset();
-    auto bytes = error_bytes(ex.snapshot(), 502, "the upstream sent a header that cannot be forwarded",
-                             ex.exchange().request_id(), ex.exchange().route_id());
-    co_await conn.stream.write_all(asio::buffer(bytes));
-    co_return false;
-  }
+/// Returns the upstream connection after its response was used: to the pool when it framed its
+/// body well and that body was read to its end, else closed.
+void release_upstream(ClientConnection& conn, NetExchange& ex, bool reusable) {
+  if (!ex.upstream) return;
+  if (reusable && ex.upstream_keep_alive && ex.upstream_body.done() &&
+      ex.upstream_body.kind() != BodyKind::UntilClose)
+    conn.loop.pool().put(ex.upstream_pool_key, std::move(ex.upstream), ex.upstream_pool_options);
+  else
+    ex.upstream->stream.close();
+  ex.upstream.reset();
+}
 
-  if (!streaming || head_only) {
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
-                                           asio::buffer(res.body.data(), head_only ? 0 : res.body.size())};
-    conn.watchdog.arm(opts.request_body_timeout);
-    auto [ec, n] = co_await conn.stream.write_all(bufs);
-    conn.watchdog.disarm();
-    ex.record().bytes_out += n;
-    if (ec) ex.client_aborted = true;
-    if (ex.upstream) {
-      // HEAD/204/304 from upstream, or a buffered body: the upstream connection is clean if it framed well.
-      if (ex.upstream_keep_alive && ex.upstream_body.done())
-        conn.loop.pool().put(ex.upstream_pool_key, std::move(ex.upstream), ex.upstream_pool_options);
-      else
-        ex.upstream->stream.close();
-      ex.upstream.reset();
-    }
-    conn.loop.give_buffer(std::move(head));
-    co_return !ec && keep_alive;
-  }
+/// Writes the head and the whole body (none for HEAD, 204, 304) in one write.
+awaitable<bool> write_whole(ClientConnection& conn, NetExchange& ex, std::string head, bool head_only,
+                            bool keep_alive) {
+  const Response& res = ex.response;
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
+                                         asio::buffer(res.body.data(), head_only ? 0 : res.body.size())};
+  conn.watchdog.arm(conn.loop.snapshot()->options.request_body_timeout);
+  auto [ec, n] = co_await conn.stream.write_all(bufs);
+  conn.watchdog.disarm();
+  ex.record().bytes_out += n;
+  if (ec) ex.client_aborted = true;
+  release_upstream(conn, ex, true);  // HEAD/204/304 from upstream, or a buffered body
+  conn.loop.give_buffer(std::move(head));
+  co_return !ec && keep_alive;
+}
 
-  // Streaming: the head, then pieces as they arrive (backpressure: read the next piece only
-  // after the previous one was written).
+/// Streams the upstream body after the head: pieces as they arrive, through the attached
+/// transforms, re-chunked when the framing says so (backpressure: the next piece is read only
+/// after the previous one was written). A broken upstream body or a failing transform aborts
+/// the response: the client connection closes (its head is already gone).
+awaitable<bool> stream_response(ClientConnection& conn, NetExchange& ex, OutFraming framing, std::string head,
+                                bool keep_alive) {
+  const auto& opts = conn.loop.snapshot()->options;
   UpstreamConn& up = *ex.upstream;
-  Watchdog& up_watch = up.watchdog;
-  std::string piece;  // chunked re-framing only
+  const bool transforming = ex.has_response_transforms();
+  const bool chunked_out = framing == OutFraming::Chunked;
+  std::string piece;  // re-chunked or transformed output only
   std::string out = std::move(head);
+  std::string prefix = std::move(ex.upstream_body_prefix);  // read for a buffering filter: sent first
   bool client_ok = true;
   bool upstream_ok = true;
+  bool transform_ok = true;
   auto flush = [&]() -> awaitable<bool> {
     if (out.empty()) co_return true;
     conn.watchdog.arm(opts.request_body_timeout);
@@ -235,51 +248,93 @@ awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool kee
   };
   for (;;) {
     // Identity output decodes straight into `out` (head and body then leave in one write);
-    // chunked output goes through `piece` to be re-chunked.
-    std::string& sink = chunked_out ? piece : out;
+    // chunked or transformed output goes through `piece`.
+    std::string& sink = chunked_out || transforming ? piece : out;
     piece.clear();
-    auto step = ex.upstream_body.take_buffered(up.buffer, sink, kStreamPiece);
-    if (step == BodyStep::Closed) {  // nothing decodable buffered: flush, then wait for the wire
-      if (!co_await flush()) {
-        client_ok = false;
+    BodyStep step = BodyStep::Data;
+    if (!prefix.empty()) {
+      sink += prefix;
+      std::string().swap(prefix);
+    } else {
+      step = ex.upstream_body.take_buffered(up.buffer, sink, kStreamPiece);
+      if (step == BodyStep::Closed) {  // nothing decodable buffered: flush, then wait for the wire
+        if (!co_await flush()) {
+          client_ok = false;
+          break;
+        }
+        step = co_await ex.upstream_body.read(up.stream, up.buffer, sink, kStreamPiece, up.watchdog,
+                                              ex.upstream_timeout);
+      }
+    }
+    if (step != BodyStep::Data && step != BodyStep::Done) {
+      upstream_ok = false;  // truncated, timed out or invalid upstream body
+      co_await flush();
+      break;
+    }
+    const bool end = step == BodyStep::Done;
+    if (transforming) {
+      if (!ex.transform_response_piece(piece, end)) {
+        transform_ok = false;
+        co_await flush();  // what the transforms already let through
         break;
       }
-      step = co_await ex.upstream_body.read(up.stream, up.buffer, sink, kStreamPiece, up_watch, ex.upstream_timeout);
+      if (!chunked_out) out += piece;
     }
-    if (step == BodyStep::Data) {
-      if (chunked_out) detail::append_chunk(piece, out);
-      if (out.size() >= kStreamPiece && !co_await flush()) {
-        client_ok = false;
-        break;
-      }
-      continue;
-    }
-    if (step == BodyStep::Done) {
+    if (chunked_out) detail::append_chunk(piece, out);
+    if (end) {
       if (chunked_out) out += detail::kLastChunk;
       if (!co_await flush()) client_ok = false;
       break;
     }
-    upstream_ok = false;  // truncated, timed out or invalid upstream body
-    co_await flush();
-    break;
+    if (out.size() >= kStreamPiece && !co_await flush()) {
+      client_ok = false;
+      break;
+    }
   }
-  if (!upstream_ok) {
+  if (!upstream_ok || !transform_ok) {
     ex.body_broke = true;
     // The response already started: the only honest signal left is to abort the connection.
     ex.gateway_shared().log(LogLevel::Warn, "request " + std::string(ex.exchange().request_id()) +
-                                        ": upstream body failed mid-response; closing the client connection");
-    up.stream.close();
-    ex.upstream.reset();
+                                                (upstream_ok ? ": a response body transform failed mid-response"
+                                                             : ": upstream body failed mid-response") +
+                                                "; closing the client connection");
+    release_upstream(conn, ex, false);
     co_return false;
   }
-  if (ex.upstream_keep_alive && ex.upstream_body.done() && !close_delimited &&
-      ex.upstream_body.kind() != BodyKind::UntilClose)
-    conn.loop.pool().put(ex.upstream_pool_key, std::move(ex.upstream), ex.upstream_pool_options);
-  else
-    up.stream.close();
-  ex.upstream.reset();
+  release_upstream(conn, ex, framing != OutFraming::UntilClose);
   conn.loop.give_buffer(std::move(out));
   co_return client_ok && keep_alive;
+}
+
+/// Writes `bytes` (a gateway-made answer) and reports that the connection must close.
+awaitable<bool> write_and_end(ClientConnection& conn, std::string bytes) {
+  conn.watchdog.arm(conn.loop.snapshot()->options.request_body_timeout);
+  co_await conn.stream.write_all(asio::buffer(bytes));
+  conn.watchdog.disarm();
+  co_return false;
+}
+
+/// Writes the delivered response (head, then the body: whole, or streamed from the upstream
+/// connection). The awaitable yields true if the connection may carry another request. A plain
+/// function: the writer it returns is the only coroutine frame per response.
+awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool keep_alive) {
+  Response& res = ex.response;
+  const bool head_only = ex.request_was_head || no_body_status(res.status);
+  const bool streaming = ex.upstream && !ex.upstream_body_buffered;
+  const OutFraming framing = frame_response(conn, ex, streaming, head_only, keep_alive);
+
+  std::string head = conn.loop.take_buffer();  // from the loop's free list: no allocation per response
+  if (!detail::serialize_response_head(res.status, res.reason, res.headers, head)) {
+    // An upstream (or filter) header that may not be forwarded: answer 502 instead.
+    ex.gateway_shared().log(LogLevel::Warn, "request " + std::string(ex.exchange().request_id()) +
+                                        ": response header invalid for forwarding; answering 502");
+    release_upstream(conn, ex, false);
+    conn.loop.give_buffer(std::move(head));
+    return write_and_end(conn, error_bytes(ex.snapshot(), 502, "the upstream sent a header that cannot be forwarded",
+                                           ex.exchange().request_id(), ex.exchange().route_id()));
+  }
+  if (!streaming || head_only) return write_whole(conn, ex, std::move(head), head_only, keep_alive);
+  return stream_response(conn, ex, framing, std::move(head), keep_alive);
 }
 
 /// Skips what is left of a request body if it is already buffered; false if the connection
@@ -329,6 +384,36 @@ std::string request_id_of(const Request& req, const ServerOptions& opts) {
     if (auto given = req.headers.get(opts.request_id_header); given && detail::is_acceptable_request_id(*given))
       return std::string(*given);
   return detail::generate_request_id();
+}
+
+/// Reads the request body before the exchange runs, when a filter wants it whole (`wanted`: the
+/// largest Filter::request_body_limit, over which the client gets 413), when it is already here, or
+/// when it is small (request_buffer_bytes). A larger chunked body is read up to that size first
+/// (its framing checked) and the rest streams. False: the connection must close (answered if it can).
+awaitable<bool> read_request_body(ClientConnection& c, NetExchange& ex, std::size_t wanted) {
+  const auto& opts = c.loop.snapshot()->options;
+  const bool is_cl = c.body.kind() == BodyKind::ContentLength;
+  const bool body_in_buffer = is_cl && c.buffer.size() >= c.body.remaining();
+  const std::size_t buffer_bytes = opts.request_buffer_bytes;
+  const bool small = is_cl && buffer_bytes > 0 && c.body.remaining() <= buffer_bytes;
+  if (!(wanted > 0 || body_in_buffer || small || (c.body.kind() == BodyKind::Chunked && buffer_bytes > 0)))
+    co_return true;
+  const bool whole = wanted > 0 || body_in_buffer || small;
+  const std::uint64_t max = wanted > 0 ? wanted : opts.max_body_bytes;
+  std::string_view why = "request body over a filter's body limit";
+  int status = 413;
+  std::string body;
+  if (!(is_cl && c.body.remaining() > max))  // a declared length over the limit is refused unread
+    status = co_await c.read_body(body, whole ? SIZE_MAX : buffer_bytes, max, why);
+  if (status != 0) {
+    if (status > 0) co_await write_and_close(c, status, why, std::string(ex.exchange().request_id()));
+    co_return false;
+  }
+  if (c.body.done())
+    ex.exchange().request().body = std::move(body);
+  else
+    c.body_prefix = std::move(body);  // streamed first (attempt), then the rest from the wire
+  co_return true;
 }
 
 }  // namespace
@@ -459,32 +544,18 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
     if (overloaded) {
       ex->fail(make_error(Errc::Overloaded, "max_in_flight_per_loop reached"));
     } else {
-      // 4. A body that a filter needs, that is already here, or that is small enough
-      // (request_buffer_bytes) is read and validated whole before the upstream request starts.
-      // A larger chunked body is read up to that size first (its framing checked), the rest streams.
-      const bool is_cl = c.body.kind() == BodyKind::ContentLength;
-      const bool body_in_buffer = is_cl && c.buffer.size() >= c.body.remaining();
-      const std::size_t buffer_bytes = opts.request_buffer_bytes;
-      const bool small = is_cl && buffer_bytes > 0 && c.body.remaining() <= buffer_bytes;
-      if (!c.body.done() && routed &&
-          (ex->compiled()->needs_request_body || body_in_buffer || small ||
-           (c.body.kind() == BodyKind::Chunked && buffer_bytes > 0))) {
-        const bool whole = ex->compiled()->needs_request_body || body_in_buffer || small;
-        std::string body;
-        std::string_view why;
-        int status = co_await c.read_body(body, whole ? SIZE_MAX : buffer_bytes, why);
-        if (status != 0) {
+      // 4. The request body a filter wants whole, or that is cheap to read first (read_request_body).
+      auto wanted = routed ? ex->request_body_limit() : Result<std::size_t>(std::size_t{0});
+      if (!wanted) {
+        ex->fail(std::move(wanted).error());
+      } else {
+        if (!c.body.done() && !co_await read_request_body(c, *ex, *wanted)) {
           --loop.in_flight;
-          if (status > 0) co_await write_and_close(c, status, why, std::string(ex->exchange().request_id()));
           c.stream.close();
           co_return;
         }
-        if (c.body.done())
-          ex->exchange().request().body = std::move(body);
-        else
-          c.body_prefix = std::move(body);  // streamed first (attempt), then the rest from the wire
+        ex->run();
       }
-      ex->run();
     }
     // Wait for the answer. On a route with filters the wait ends early at the filter deadline: a
     // deferred filter still running then gets a 504 (the upstream attempt has deadlines of its own).

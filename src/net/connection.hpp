@@ -47,9 +47,9 @@ class ClientConnection {
   /// Sends "100 Continue" once, if the client asked and the body is not already here.
   awaitable<bool> send_continue_if_needed();
   /// Reads the request body into `out` until it ends or `out` holds at least `stop_at` bytes
-  /// (bounded by max_body_bytes). Returns 0, the status to answer with (400, 408, 413; `why` says
+  /// (413 over `max` bytes). Returns 0, the status to answer with (400, 408, 413; `why` says
   /// what broke), after which the connection must close, or -1 when the client went away.
-  awaitable<int> read_body(std::string& out, std::size_t stop_at, std::string_view& why);
+  awaitable<int> read_body(std::string& out, std::size_t stop_at, std::uint64_t max, std::string_view& why);
 };
 
 /// Records a request the edge refused: counts it (Gateway::requests_rejected) and logs one line
@@ -75,7 +75,9 @@ class NetExchange final : public detail::Pipeline {
   PoolOptions upstream_pool_options;
   BodyReader upstream_body;        // the response body still on the upstream connection
   bool upstream_keep_alive = false;
-  bool upstream_body_buffered = false;  // response.body holds the whole body
+  bool upstream_body_buffered = false;  // response.body is the whole body to write (buffered, or a replacement)
+  bool response_length_unknown = false;  // a HEAD answered through a transform: no Content-Length
+  std::string upstream_body_prefix;     // read for a buffering filter before the body went over its limit; sent first
   std::chrono::milliseconds upstream_timeout{30000};
   // For completion observers: what write_response saw.
   bool client_aborted = false;
@@ -95,10 +97,8 @@ class NetExchange final : public detail::Pipeline {
   /// Adds the framing fields for the body (buffered, or the client's still streaming); true when
   /// it streams. Removes Expect (the gateway answers it itself).
   bool frame_upstream_request(Request& request);
-  /// Takes the parsed response head: buffers the body for a route that needs it (within
-  /// max_body_bytes), keeps the connection for streaming the body, and calls upstream_done().
-  awaitable<void> hand_over(std::unique_ptr<UpstreamConn> connection, detail::ResponseHead head,
-                            std::chrono::milliseconds timeout);
+  /// After the response head: the filters' body decisions, reading the body when one wants it whole.
+  awaitable<void> take_response_body(Response& head);
 };
 
 }  // namespace portico::net

@@ -84,6 +84,21 @@ class HandleExchange final : public Pipeline {
  public:
   void keep_until_delivered(std::shared_ptr<HandleExchange> self) { self_ = std::move(self); }
 
+  /// Runs the exchange. Bodies are whole here, so a filter's request body limit is checked against
+  /// the body given (413 over it), as the socket engine checks the body it reads.
+  void start() {
+    auto limit = request_body_limit();
+    if (!limit) {
+      fail(std::move(limit).error());
+      return;
+    }
+    if (*limit > 0 && exchange().request().body.size() > *limit) {
+      fail(make_error(Errc::BodyTooLarge, "request body over a filter's body limit"));
+      return;
+    }
+    run();
+  }
+
  private:
   std::shared_ptr<Transport> transport_;
   std::function<void(Response)> done_;
@@ -130,7 +145,7 @@ void GatewayImpl::handle(Request request, std::function<void(Response)> done) {
   auto ex = std::make_shared<HandleExchange>(snapshot(), shared, std::move(t), std::move(done));
   ex->keep_until_delivered(ex);  // a Deferred holds the exchange only weakly
   ex->route(std::move(request));
-  ex->post([ex] { ex->run(); });
+  ex->post([ex] { ex->start(); });
 }
 
 Result<std::shared_ptr<asio::ssl::context>> GatewayImpl::client_tls(const std::string& key, const UpstreamTls& tls) {

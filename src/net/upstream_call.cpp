@@ -87,6 +87,21 @@ awaitable<std::optional<Error>> stream_client_body(ClientConnection& conn, Upstr
   co_return std::nullopt;
 }
 
+/// Reads an upstream response body into `body` for a filter that wants it whole, until it ends
+/// or holds more than `limit` bytes. An error: the body broke off (the connection is closed).
+awaitable<Result<void>> read_response_body(UpstreamConn& c, BodyReader& reader, std::string& body, std::size_t limit,
+                                           std::chrono::milliseconds timeout) {
+  while (body.size() <= limit) {
+    auto step = co_await reader.read(c.stream, c.buffer, body, kPiece, c.watchdog, timeout);
+    if (step == BodyStep::Data) continue;
+    if (step == BodyStep::Done) co_return Result<void>{};
+    c.stream.close();
+    co_return make_error(step == BodyStep::TimedOut ? Errc::UpstreamTimeout : Errc::UpstreamReset,
+                         "the upstream response body broke off");
+  }
+  co_return Result<void>{};
+}
+
 }  // namespace
 
 void NetExchange::send_upstream(const Endpoint& endpoint, const detail::UpstreamRuntime& up, Request request,
@@ -164,7 +179,13 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
     }
     wd.disarm();
     if (observing()) record().upstream_first_byte = Clock::now();
-    co_await hand_over(std::move(c), std::move(got.head), timeout);
+    upstream_keep_alive = got.head.keep_alive;
+    upstream_body.reset(got.head.body, got.head.content_length);
+    upstream = std::move(c);
+    if (has_filters())  // only their routes pay for body decisions (and this frame)
+      co_await take_response_body(got.head.response);
+    else
+      upstream_done(std::move(got.head.response), false);
     co_return;
   }
   upstream_done(make_error(Errc::UpstreamReset, ep.authority() + " closed a pooled connection and a retry failed"));
@@ -185,24 +206,50 @@ bool NetExchange::frame_upstream_request(Request& req) {
   return streaming;
 }
 
-awaitable<void> NetExchange::hand_over(std::unique_ptr<UpstreamConn> c, detail::ResponseHead rh,
-                                       std::chrono::milliseconds timeout) {
-  const auto& opts = snapshot().options;
-  upstream_keep_alive = rh.keep_alive;
-  upstream_body.reset(rh.body, rh.content_length);
-  if (compiled()->needs_response_body && !upstream_body.done()) {
-    auto body = co_await read_whole_response_body(*c, upstream_body, opts.max_body_bytes, timeout);
-    if (!body) {
-      upstream_done(std::move(body).error());
+/// The response head arrived: the filters decide (Filter::on_response_head) whether they want the
+/// body whole or transformed; a body wanted whole is read within the largest limit asked. Over it,
+/// what was read is kept (upstream_body_prefix, sent first) and the rest streams. A route whose
+/// filters ask nothing hands the head over at once.
+awaitable<void> NetExchange::take_response_body(Response& head) {
+  auto limit = decide_response_body(head);
+  if (!limit) {
+    upstream->stream.close();
+    upstream.reset();
+    upstream_done(std::move(limit).error());
+    co_return;
+  }
+  if (*limit == 0 && !has_response_transforms()) {
+    upstream_done(std::move(head), false);
+    co_return;
+  }
+  if (*limit > 0 && !upstream_body.done()) {
+    std::string body;
+    auto read = co_await read_response_body(*upstream, upstream_body, body, *limit, upstream_timeout);
+    if (!read) {
+      upstream.reset();
+      upstream_done(std::move(read).error());
       co_return;
     }
-    rh.response.body = std::move(*body);
-    upstream_body_buffered = true;
-    rh.response.headers.remove("Transfer-Encoding");
-    rh.response.headers.remove("Content-Length");
+    if (!upstream_body.done()) {  // over the limit: the filters are told, the body streams unchanged
+      set_response_over_limit();
+      upstream_body_prefix = std::move(body);
+      upstream_done(std::move(head), false);
+      co_return;
+    }
+    head.body = std::move(body);
   }
-  upstream = std::move(c);
-  upstream_done(std::move(rh.response));
+  // Whole (read, or empty from the start): transforms run over it in the response phase.
+  upstream_body_buffered = upstream_body.done();
+  if (upstream_body_buffered && request_was_head) {
+    if (has_response_transforms()) {  // the transformed length is unknown
+      head.headers.remove("Content-Length");
+      response_length_unknown = true;
+    }
+  } else if (upstream_body_buffered) {
+    head.headers.remove("Transfer-Encoding");
+    head.headers.remove("Content-Length");
+  }
+  upstream_done(std::move(head), upstream_body_buffered);
 }
 
 }  // namespace portico::net

@@ -95,6 +95,18 @@ struct RequestOutcome {
   bool failed() const noexcept { return kind == Kind::Failed; }
 };
 
+/// What came out of a response phase whose body was given in pieces (run_response_stream).
+struct StreamedResponse {
+  Response response;                ///< the head as on_response left it; body: all that came out
+  std::vector<std::string> pieces;  ///< what was sent per input piece, then for the end of the stream
+  bool buffered = false;     ///< the filter asked for the body whole and on_response saw it whole
+  bool over_limit = false;   ///< it asked, but the body was over its limit: it streamed unchanged
+  bool transformed = false;  ///< the filter attached a BodyTransform
+  /// The transform failed (the engine then closes the client connection after what came out), or
+  /// a phase threw before the head was sent (`response` is then the engine's 500 problem).
+  std::optional<Error> error;
+};
+
 /// One filter and one exchange. Use from one thread; a Deferred the filter took may be completed
 /// from any thread (wait() blocks until it is). Blocking filters run on the calling thread.
 class FilterHarness {
@@ -132,9 +144,14 @@ class FilterHarness {
 
   /// Runs on_upstream_request on `upstream` (the request as the engine would send it) and returns it.
   Request run_upstream_request(Request upstream);
-  /// Runs on_response with `response` and returns it as the filter left it. A throw gives the
-  /// engine's 500 problem response.
+  /// Runs the response phase on `response` as the engine does for a body that is already whole
+  /// (on_response_head, the attached transform over the whole body, then on_response) and returns it
+  /// as the filter left it. A throw or a failing transform gives the engine's 500 problem response.
   Response run_response(Response response);
+  /// Runs the response phase as the engine does for an upstream response whose body arrives in
+  /// `pieces` after `head`: on_response_head; then the body whole if the filter asked for it within
+  /// its limit; otherwise on_response on the head and every piece through the attached transform.
+  StreamedResponse run_response_stream(Response head, std::vector<std::string> pieces);
   /// Runs on_response on the gateway-made answer to `error` (exchange().error() is set).
   Response run_error(Error error);
 
