@@ -21,17 +21,6 @@ using namespace portico::testing;
 
 namespace {
 
-/// Peak resident memory of this process since the last reset, in KiB.
-long peak_rss_kib() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
-
-void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
 bool write_all(int fd, std::string_view s) {
   while (!s.empty()) {
     auto n = ::send(fd, s.data(), s.size(), MSG_NOSIGNAL);

@@ -31,17 +31,6 @@ std::string route_to(std::uint16_t port, std::string_view extra, std::string_vie
          R"(", "UpstreamHttpMethod": ["Get"])" + (extra.empty() ? "" : ", " + std::string(extra)) + "}";
 }
 
-/// Peak resident memory of this process since the last reset, in KiB.
-long peak_rss_kib() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
-
-void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
 }  // namespace
 
 TEST_CASE("UpstreamHeaderTransform find-and-replace and placeholders reach the upstream", "[integration][filters]") {

@@ -1,3 +1,4 @@
+#include <fstream>
 #include "support/net_helpers.hpp"
 
 #include <arpa/inet.h>
@@ -352,5 +353,16 @@ std::uint16_t unused_port() {
   ::close(fd);
   return ntohs(a.sin_port);
 }
+
+/// Peak resident memory of this process since the last reset, in KiB.
+long peak_rss_kib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 }  // namespace portico::testing

@@ -125,4 +125,9 @@ Config catch_all_config(std::uint16_t port, ServerOptions options = {});
 /// A free TCP port on 127.0.0.1 with nothing listening (bound, then closed).
 std::uint16_t unused_port();
 
+/// Peak resident memory of this process since the last reset_peak_rss(), in KiB (-1 if unknown).
+long peak_rss_kib();
+/// Resets the peak resident memory mark (Linux: /proc/self/clear_refs).
+void reset_peak_rss();
+
 }  // namespace portico::testing
