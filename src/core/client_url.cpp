@@ -72,7 +72,8 @@ Result<ClientUrl> parse_client_url(std::string_view url) {
   }
   out.endpoint.host = std::string(host);
   out.host = std::string(authority);
-  out.target = target.empty() ? std::string("/") : target.front() == '?' ? "/" + std::string(target) : std::string(target);
+  if (target.empty() || target.front() == '?') out.target = "/";  // "http://h?q" asks for "/?q"
+  out.target.append(target);
   return out;
 }
 
