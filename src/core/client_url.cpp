@@ -72,7 +72,7 @@ Result<ClientUrl> parse_client_url(std::string_view url) {
   }
   out.endpoint.host = std::string(host);
   out.host = std::string(authority);
-  if (target.empty() || target.front() == '?') out.target = "/";  // "http://h?q" asks for "/?q"
+  if (target.empty() || target.front() == '?') out.target.push_back('/');  // "http://h?q" asks for "/?q"
   out.target.append(target);
   return out;
 }

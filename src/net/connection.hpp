@@ -97,8 +97,9 @@ class NetExchange final : public detail::Pipeline {
   /// Adds the framing fields for the body (buffered, or the client's still streaming); true when
   /// it streams. Removes Expect (the gateway answers it itself).
   bool frame_upstream_request(Request& request);
-  /// After the response head: the filters' body decisions, reading the body when one wants it whole.
-  awaitable<void> take_response_body(Response& head);
+  /// After the response head, when a filter wants the body whole (`limit`: the largest limit asked,
+  /// from decide_response_body) or transformed: reads it within the limit and hands it over.
+  awaitable<void> take_response_body(Response& head, std::size_t limit);
 };
 
 }  // namespace portico::net

@@ -182,10 +182,21 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
     upstream_keep_alive = got.head.keep_alive;
     upstream_body.reset(got.head.body, got.head.content_length);
     upstream = std::move(c);
-    if (has_filters())  // only their routes pay for body decisions (and this frame)
-      co_await take_response_body(got.head.response);
-    else
+    if (!has_filters()) {  // only routes with filters pay for body decisions
       upstream_done(std::move(got.head.response), false);
+      co_return;
+    }
+    auto limit = decide_response_body(got.head.response);
+    if (!limit) {
+      upstream->stream.close();
+      upstream.reset();
+      upstream_done(std::move(limit).error());
+      co_return;
+    }
+    if (*limit == 0 && !has_response_transforms())  // nobody wants the body: it streams (no extra frame)
+      upstream_done(std::move(got.head.response), false);
+    else
+      co_await take_response_body(got.head.response, *limit);
     co_return;
   }
   upstream_done(make_error(Errc::UpstreamReset, ep.authority() + " closed a pooled connection and a retry failed"));
@@ -210,21 +221,10 @@ bool NetExchange::frame_upstream_request(Request& req) {
 /// body whole or transformed; a body wanted whole is read within the largest limit asked. Over it,
 /// what was read is kept (upstream_body_prefix, sent first) and the rest streams. A route whose
 /// filters ask nothing hands the head over at once.
-awaitable<void> NetExchange::take_response_body(Response& head) {
-  auto limit = decide_response_body(head);
-  if (!limit) {
-    upstream->stream.close();
-    upstream.reset();
-    upstream_done(std::move(limit).error());
-    co_return;
-  }
-  if (*limit == 0 && !has_response_transforms()) {
-    upstream_done(std::move(head), false);
-    co_return;
-  }
-  if (*limit > 0 && !upstream_body.done()) {
+awaitable<void> NetExchange::take_response_body(Response& head, std::size_t limit) {
+  if (limit > 0 && !upstream_body.done()) {
     std::string body;
-    auto read = co_await read_response_body(*upstream, upstream_body, body, *limit, upstream_timeout);
+    auto read = co_await read_response_body(*upstream, upstream_body, body, limit, upstream_timeout);
     if (!read) {
       upstream.reset();
       upstream_done(std::move(read).error());
