@@ -333,7 +333,7 @@ void Pipeline::upstream_done(Result<Response> result, bool body_whole) {
     return;
   }
   Response res = std::move(*result);
-  clean_upstream_response(res.headers);
+  if (!response_decided_) clean_upstream_response(res.headers);  // decide_response_body cleaned it already
   finish(std::move(res), true, body_whole);
 }
 
@@ -432,8 +432,8 @@ Result<std::size_t> Pipeline::request_body_limit() const {
 
 Result<std::size_t> Pipeline::decide_response_body(Response& head) {
   response_decided_ = true;
+  clean_upstream_response(head.headers);  // filters decide on what the client would see (upstream_done then skips it)
   if (!route_ || entered_ == 0) return std::size_t{0};
-  clean_upstream_response(head.headers);  // filters decide on what the client would see
   return collect_response_decisions(head);
 }
 
