@@ -46,6 +46,33 @@ class Deferred {
   std::shared_ptr<detail::Completion> completion_;
 };
 
+/// Who sent a request, as an authentication filter established it (JWT, API key, introspection).
+/// Later filters (authorization, rate limits, claims transforms, logs) and host filters read it
+/// through Exchange::identity().
+struct Identity {
+  /// The consumer name: an API key's consumer, a token's subject; "" when the provider gives none.
+  std::string consumer;
+  /// The name of the authentication provider that established it (`AuthenticationProviderKey`).
+  std::string provider;
+  /// The verified claims as (type, value) pairs, in token order. An array claim gives one pair per
+  /// element (as .NET's ClaimsPrincipal does); numbers and booleans are their JSON text; objects
+  /// are their compact JSON text.
+  std::vector<std::pair<std::string, std::string>> claims;
+
+  /// The first value of claim `type`, or nullptr.
+  const std::string* claim(std::string_view type) const noexcept {
+    for (const auto& [t, v] : claims)
+      if (t == type) return &v;
+    return nullptr;
+  }
+  /// True if claim `type` has `value` among its values.
+  bool has_claim(std::string_view type, std::string_view value) const noexcept {
+    for (const auto& [t, v] : claims)
+      if (t == type && v == value) return true;
+    return false;
+  }
+};
+
 /// One request's context, owned by the engine for the request's lifetime. Filters read and edit
 /// the request through it and keep per-request state in its attributes, never in filter members.
 /// Used only from the thread currently running the exchange.
@@ -76,6 +103,12 @@ class Exchange {
   const Endpoint* endpoint() const noexcept { return endpoint_; }
   /// When the gateway received the request head.
   std::chrono::steady_clock::time_point started() const noexcept { return started_; }
+  /// Who sent the request, once an authentication filter established it; nullptr when anonymous.
+  const Identity* identity() const noexcept { return identity_ ? &*identity_ : nullptr; }
+  /// Records who sent the request (authentication filters; replaces an earlier identity).
+  void set_identity(Identity identity) { identity_ = std::move(identity); }
+  /// The consumer name ("" when anonymous or the provider gave none).
+  std::string_view consumer() const noexcept { return identity_ ? std::string_view(identity_->consumer) : std::string_view(); }
 
   /// A per-request attribute set by an earlier filter, or nullptr (wrong type is nullptr too).
   template <class T>
@@ -115,6 +148,7 @@ class Exchange {
   const Endpoint* endpoint_ = nullptr;
   std::chrono::steady_clock::time_point started_{};
   std::vector<std::pair<std::string, std::any>> attributes_;
+  std::optional<Identity> identity_;
   std::function<std::shared_ptr<detail::Completion>()> make_completion_;
   Services* services_ = nullptr;  // the loop's (or Gateway::handle's); never owned
   bool response_body_over_limit_ = false;

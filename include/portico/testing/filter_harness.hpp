@@ -135,6 +135,12 @@ class FilterHarness {
     return *this;
   }
 
+  /// Sets who sent the request, as an earlier authentication filter would have.
+  FilterHarness& identity(Identity identity) {
+    exchange().set_identity(std::move(identity));
+    return *this;
+  }
+
   /// Runs the filter's on_request. A throw becomes Failed (FilterThrew), as in the engine.
   RequestOutcome run_request();
   /// The latest outcome; a Deferred completed since run_request() is reflected here.

@@ -100,3 +100,31 @@ TEST_CASE("harness: the response phase edits the response and sees gateway-made 
   thrower.request("GET", "/");
   CHECK(thrower.run_response(Response::text(200, "a")).status == 500);
 }
+
+TEST_CASE("harness: an identity set by an earlier filter is what the next filter sees", "[filters][harness]") {
+  auto admin_only = request_filter("admin-only", [](Exchange& ex) {
+    const Identity* id = ex.identity();
+    if (!id) return FilterResult::respond(Response::problem(401, "anonymous"));
+    if (!id->has_claim("role", "admin")) return FilterResult::respond(Response::problem(403, "not an admin"));
+    ex.request().headers.set("X-Consumer", std::string(ex.consumer()));
+    return FilterResult::next();
+  });
+  FilterHarness h(admin_only);
+  h.request("GET", "/orders");
+  auto anonymous = h.run_request();
+  REQUIRE(anonymous.responded());
+  CHECK(anonymous.response->status == 401);
+
+  // An array claim is one pair per element: any element matches.
+  h.request("GET", "/orders").identity(Identity{"alice", "Bearer", {{"sub", "alice"}, {"role", "user"}, {"role", "admin"}}});
+  REQUIRE(h.run_request().next());
+  CHECK(h.exchange().request().headers.get("X-Consumer") == "alice");
+  REQUIRE(h.exchange().identity()->claim("role"));
+  CHECK(*h.exchange().identity()->claim("role") == "user");
+  CHECK(h.exchange().identity()->claim("scope") == nullptr);
+
+  h.request("GET", "/orders").identity(Identity{"bob", "Keys", {{"role", "user"}}});
+  auto forbidden = h.run_request();
+  REQUIRE(forbidden.responded());
+  CHECK(forbidden.response->status == 403);
+}
