@@ -151,9 +151,16 @@ class Gateway {
   Result<void> apply(Config config);
 
   /// Runs the whole pipeline (routing, filters, load balancing, upstream) without a socket and
-  /// blocks until the response is ready. Must not be called from one of the gateway's loops.
+  /// blocks until the response is ready; request and response bodies are whole (the response
+  /// within ServerOptions::max_body_bytes). Without a host Transport the exchange runs on one of
+  /// the gateway's running loops, with that loop's pooled upstream client, the upstream's TLS
+  /// settings and its services for the filters (timer, HTTP client, worker); when no loop runs,
+  /// on a private loop run by the calling thread for this request. Must not be called from one
+  /// of the gateway's loops.
   Response handle(Request request);
-  /// Same, asynchronously: `done` is called once, from any thread.
+  /// Same, asynchronously: `done` is called once, from a loop thread. When no loop runs (and
+  /// there is no host Transport), the call runs a private loop and returns after `done`. A loop
+  /// that stops before the exchange is done answers it with a 503.
   void handle(Request request, std::function<void(Response)> done);
 
   /// Binds a listener (call before run()/start()). Errc::Io if the address cannot be bound.

@@ -8,6 +8,15 @@
 
 namespace portico::detail {
 
+const std::string& UpstreamRuntime::pool_key_of(const Endpoint& endpoint) const noexcept {
+  std::size_t i = 0;
+  for (; i < endpoints.size(); ++i)
+    if (endpoints[i].host == endpoint.host && endpoints[i].port == endpoint.port &&
+        endpoints[i].scheme == endpoint.scheme)
+      break;
+  return pool_keys[std::min(i, pool_keys.size() - 1)];
+}
+
 std::string pool_key(const Endpoint& e, const UpstreamTls& tls) {
   std::string key = e.scheme + "://" + e.authority();
   if (e.scheme == "https") {

@@ -24,6 +24,9 @@ struct UpstreamRuntime {
   std::chrono::milliseconds connect_timeout{0};   // resolved: never 0
   std::chrono::milliseconds response_timeout{0};  // resolved: never 0
   std::vector<std::string> pool_keys;  // per endpoint: identifies its keep-alive pool across reloads
+
+  /// The pool key of `endpoint` (one of `endpoints`, as the balancer picked it).
+  const std::string& pool_key_of(const Endpoint& endpoint) const noexcept;
 };
 
 /// The keep-alive pool an endpoint's connections go to: scheme, authority and (https) the TLS

@@ -56,6 +56,10 @@ class GatewayImpl {
   void request_stop();
 
   void handle(Request request, std::function<void(Response)> done);
+  /// Posts `fn` to one of the running loops (round robin), to run on that loop's thread. False
+  /// when none runs or the gateway is stopping. If the loop stops before running it, `fn` is
+  /// destroyed uncalled (on that loop's thread, or the one destroying the loop).
+  bool post_to_loop(std::function<void(net::Loop&)> fn);
 
   /// A client TLS context for an upstream's settings, created once and shared by every loop.
   Result<std::shared_ptr<asio::ssl::context>> client_tls(const std::string& key, const UpstreamTls& tls);
@@ -91,6 +95,7 @@ class GatewayImpl {
   mutable std::mutex loops_mu_;
   std::condition_variable loops_cv_;
   std::vector<net::Loop*> loops_;
+  std::size_t next_loop_ = 0;  // post_to_loop's round robin (under loops_mu_)
   std::size_t loops_pending_ = 0;  // posted by start(), or inside run(), but not yet registered
   std::atomic<bool> stopping_{false};
 
@@ -111,6 +116,25 @@ class Loop {
 
   /// Accepts and serves until the gateway stops and this loop has drained.
   void run();
+  /// Runs this loop for Gateway::handle() on the calling thread when no loop of the gateway runs
+  /// (no listeners, no sweep), until stop_private() is called from a handler; then ends what is
+  /// left as run() does.
+  void run_private();
+  /// Ends run_private() (loop thread).
+  void stop_private() { io_.stop(); }
+
+  /// Work a loop runs for someone other than a client connection (a Gateway::handle() exchange):
+  /// abandoned when the loop stops before it is done.
+  class Guest {
+   public:
+    /// The loop stopped: answer whoever waits, and let go of everything. Loop thread.
+    virtual void abandon() noexcept = 0;
+
+   protected:
+    ~Guest() = default;
+  };
+  std::list<Guest*>::iterator add_guest(Guest* g) { return guests_.insert(guests_.end(), g); }
+  void remove_guest(std::list<Guest*>::iterator it) { guests_.erase(it); }
   /// From any thread: begin the graceful stop on this loop.
   void post_drain();
 
@@ -152,6 +176,8 @@ class Loop {
  private:
   void begin_drain();
   void maybe_finish();
+  /// After the io_context stopped: drops pending service callbacks, abandons the guests.
+  void end_run() noexcept;
   awaitable<void> accept_loop(tcp::acceptor& acceptor, std::size_t listener_index);
   awaitable<void> sweep_loop();
 
@@ -168,6 +194,7 @@ class Loop {
   void unpark(std::list<Parked>::iterator it, std::error_code ec);
   void close_parked(std::chrono::steady_clock::time_point older_than);
   std::vector<std::string> free_buffers_;
+  std::list<Guest*> guests_;
   bool draining_ = false;
   bool finished_ = false;
   // Outlives the io_context: fetch coroutines and timers it destroys unregister here.

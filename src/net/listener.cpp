@@ -118,6 +118,14 @@ bool GatewayImpl::register_loop(net::Loop* loop) {
   return true;
 }
 
+bool GatewayImpl::post_to_loop(std::function<void(net::Loop&)> fn) {
+  std::lock_guard lock(loops_mu_);  // a registered loop stays alive while it is held
+  if (loops_.empty() || stopping_.load(std::memory_order_acquire)) return false;
+  net::Loop* loop = loops_[next_loop_++ % loops_.size()];
+  asio::post(loop->io(), [loop, fn = std::move(fn)] { fn(*loop); });
+  return true;
+}
+
 void GatewayImpl::unregister_loop(net::Loop* loop) {
   std::lock_guard lock(loops_mu_);
   std::erase(loops_, loop);

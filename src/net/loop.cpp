@@ -162,12 +162,25 @@ void Loop::run() {
   if (gw_.stopping()) begin_drain();
   auto guard = asio::make_work_guard(io_);
   io_.run();
-  // Pending timer and fetch callbacks are dropped uncalled; anything still here after a forced
-  // stop is destroyed with the io_context.
-  services_.shutdown();
+  end_run();
   acceptors_.clear();
-  pool_.clear();
   gw_.unregister_loop(this);
+}
+
+void Loop::run_private() {
+  auto guard = asio::make_work_guard(io_);
+  io_.run();
+  end_run();
+}
+
+void Loop::end_run() noexcept {
+  // Pending timer and fetch callbacks are dropped uncalled, guests are answered; anything still
+  // here after a forced stop is destroyed with the io_context.
+  services_.shutdown();
+  std::vector<Guest*> guests(guests_.begin(), guests_.end());
+  guests_.clear();
+  for (auto* g : guests) g->abandon();
+  pool_.clear();
 }
 
 void Loop::post_drain() {

@@ -35,8 +35,7 @@ Result<std::string> client_head(const ClientRequest& request, const detail::Clie
 /// The whole response of one connection whose head was read; the connection goes back to the pool
 /// when the body ended cleanly and both sides keep it alive.
 awaitable<Result<Response>> take_response(Loop& loop, std::unique_ptr<UpstreamConn> c, detail::ResponseHead rh,
-                                          const ClientRequest& request, const UpstreamTarget& target,
-                                          Clock::time_point deadline) {
+                                          const WholeRequest& request, const UpstreamTarget& target) {
   if (rh.body == detail::BodyKind::ContentLength && rh.content_length > request.max_response_bytes) {
     c->stream.close();
     co_return make_error(Errc::UpstreamProtocol, "response body of " + std::to_string(rh.content_length) +
@@ -45,8 +44,8 @@ awaitable<Result<Response>> take_response(Loop& loop, std::unique_ptr<UpstreamCo
   }
   BodyReader reader(rh.body, rh.content_length);
   if (!reader.done()) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    auto body = co_await read_whole_response_body(*c, reader, request.max_response_bytes, left, deadline);
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(request.deadline - Clock::now());
+    auto body = co_await read_whole_response_body(*c, reader, request.max_response_bytes, left, request.deadline);
     if (!body) co_return std::move(body).error();
     rh.response.body = std::move(*body);
   }
@@ -61,6 +60,34 @@ awaitable<Result<Response>> take_response(Loop& loop, std::unique_ptr<UpstreamCo
 
 }  // namespace
 
+awaitable<Result<Response>> whole_round_trip(Loop& loop, const UpstreamTarget& target, const WholeRequest& request,
+                                             UpstreamConn*& in_use) {
+  const auto limits = upstream_head_limits(loop.snapshot()->options);
+  const bool replayable = is_idempotent(request.method);
+  const Endpoint& ep = target.endpoint;
+  for (int attempt_no = 0; attempt_no < 2; ++attempt_no) {
+    auto acquired = co_await acquire_connection(loop, target, attempt_no == 0, request.deadline);
+    if (!acquired) co_return std::move(acquired).error();
+    std::unique_ptr<UpstreamConn> c = std::move(*acquired);
+    struct InUse {  // the owner may close the connection while a step waits on it (loop stop)
+      UpstreamConn*& p;
+      ~InUse() { p = nullptr; }
+    } mark{in_use};
+    in_use = c.get();
+    ++c->requests;
+    c->watchdog.arm_at(request.deadline);
+    if (auto failed = co_await send_request(*c, request.head, request.body, ep)) {
+      if (failed->code == Errc::UpstreamReset && c->reused && replayable && attempt_no == 0) continue;
+      co_return std::move(*failed);
+    }
+    auto got = co_await read_response_head(*c, request.method, limits, ep, replayable && attempt_no == 0);
+    if (got.kind == HeadRead::Kind::Stale) continue;
+    if (got.kind == HeadRead::Kind::Failed) co_return std::move(got.error);
+    co_return co_await take_response(loop, std::move(c), std::move(got.head), request, target);
+  }
+  co_return make_error(Errc::UpstreamReset, ep.authority() + " closed a pooled connection and a retry failed");
+}
+
 awaitable<Result<Response>> client_round_trip(Loop& loop, const ClientRequest& request, LoopServices::Pending& pending) {
   const auto deadline = Clock::now() + request.timeout;
   auto url = detail::parse_client_url(request.url);
@@ -73,30 +100,8 @@ awaitable<Result<Response>> client_round_trip(Loop& loop, const ClientRequest& r
   const PoolOptions pool = client_pool(opts);
   const auto connect_timeout = std::min(opts.upstream_connect_timeout, request.timeout);
   const UpstreamTarget target{ep, key, pool, request.tls, connect_timeout};
-  const auto limits = upstream_head_limits(opts);
-  const bool replayable = is_idempotent(request.method);
-
-  for (int attempt_no = 0; attempt_no < 2; ++attempt_no) {
-    auto acquired = co_await acquire_connection(loop, target, attempt_no == 0, deadline);
-    if (!acquired) co_return std::move(acquired).error();
-    std::unique_ptr<UpstreamConn> c = std::move(*acquired);
-    struct InUse {  // shutdown() may close the connection while a step waits on it
-      LoopServices::Pending& p;
-      ~InUse() { p.conn = nullptr; }
-    } in_use{pending};
-    pending.conn = c.get();
-    ++c->requests;
-    c->watchdog.arm_at(deadline);
-    if (auto failed = co_await send_request(*c, *head, request.body, ep)) {
-      if (failed->code == Errc::UpstreamReset && c->reused && replayable && attempt_no == 0) continue;
-      co_return std::move(*failed);
-    }
-    auto got = co_await read_response_head(*c, request.method, limits, ep, replayable && attempt_no == 0);
-    if (got.kind == HeadRead::Kind::Stale) continue;
-    if (got.kind == HeadRead::Kind::Failed) co_return std::move(got.error);
-    co_return co_await take_response(loop, std::move(c), std::move(got.head), request, target, deadline);
-  }
-  co_return make_error(Errc::UpstreamReset, ep.authority() + " closed a pooled connection and a retry failed");
+  const WholeRequest whole{request.method, *head, request.body, request.max_response_bytes, deadline};
+  co_return co_await whole_round_trip(loop, target, whole, pending.conn);
 }
 
 }  // namespace portico::net

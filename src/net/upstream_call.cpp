@@ -116,12 +116,7 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
   auto self = std::static_pointer_cast<NetExchange>(shared_from_this());  // alive until we finish
   Loop& loop = conn.loop;
   const auto& opts = snapshot().options;
-  std::size_t endpoint_index = 0;
-  for (; endpoint_index < up->endpoints.size(); ++endpoint_index)
-    if (up->endpoints[endpoint_index].host == ep.host && up->endpoints[endpoint_index].port == ep.port &&
-        up->endpoints[endpoint_index].scheme == ep.scheme)
-      break;
-  const std::string& key = up->pool_keys[std::min(endpoint_index, up->pool_keys.size() - 1)];
+  const std::string& key = up->pool_key_of(ep);
   upstream_pool_key = key;
   upstream_pool_options = up->pool;
   upstream_timeout = timeout;
