@@ -248,6 +248,11 @@ void clean_upstream_response(Headers& headers) {
                fields.end());
 }
 
+void frame_whole_request(Headers& headers, std::string_view method, std::size_t body_size) {
+  strip_framing_fields(headers);
+  if (body_size > 0 || method_may_have_body(method)) headers.add("Content-Length", std::to_string(body_size));
+}
+
 void strip_framing_fields(Headers& headers) {
   auto& fields = headers.fields();
   fields.erase(std::remove_if(fields.begin(), fields.end(), [](const HeaderField& f) { return is_framing_field(f.name); }),

@@ -47,4 +47,8 @@ void clean_upstream_response(Headers& headers);
 /// Proxy-Connection, TE, Trailer, Upgrade) from a request the engine is about to frame itself.
 void strip_framing_fields(Headers& headers);
 
+/// Frames a request whose body is whole (`body_size` bytes): the framing fields are the engine's
+/// (strip_framing_fields), plus a Content-Length when there is a body or the method may have one.
+void frame_whole_request(Headers& headers, std::string_view method, std::size_t body_size);
+
 }  // namespace portico::detail

@@ -172,6 +172,14 @@ bool is_field_value(std::string_view s) noexcept;
 /// Transfer-Encoding) and the hop-by-hop fields (Connection, Keep-Alive, Proxy-Connection, TE,
 /// Trailer, Upgrade, Proxy-Authenticate). Case-insensitive.
 bool is_framing_field(std::string_view name) noexcept;
+/// True for statuses whose responses never carry a body: 1xx, 204 and 304 (RFC 9110 §6.4.1).
+constexpr bool status_has_no_body(int status) noexcept {
+  return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+/// True for methods whose requests are sent with a Content-Length even when the body is empty.
+constexpr bool method_may_have_body(std::string_view method) noexcept {
+  return method == "POST" || method == "PUT" || method == "PATCH";
+}
 /// A raw query (without '?'): visible ASCII only (0x21-0x7E) and no '#'; empty is valid.
 bool is_valid_query(std::string_view s) noexcept;
 

@@ -71,8 +71,7 @@ HttpError parse_response_head(std::string_view head, std::string_view request_me
     out.response.headers.set("Content-Length", std::to_string(*framing.content_length));
 
   out.keep_alive = framing.keep_alive(version);
-  const bool no_body_status = status < 200 || status == 204 || status == 304;
-  if (no_body_status || request_method == "HEAD") {
+  if (status_has_no_body(status) || request_method == "HEAD") {
     out.body = BodyKind::None;
     // 1xx and 204 must not carry framing (RFC 9110 §8.6, RFC 9112 §6.1); if they do, the bytes
     // that follow are suspect: never reuse that connection.

@@ -54,8 +54,6 @@ std::string error_bytes(const detail::Snapshot& snap, int status, std::string_vi
   return {};
 }
 
-bool no_body_status(int status) { return (status >= 100 && status < 200) || status == 204 || status == 304; }
-
 }  // namespace
 
 ClientConnection::ClientConnection(Loop& l, Stream s)
@@ -179,7 +177,7 @@ OutFraming frame_response(const ClientConnection& conn, NetExchange& ex, bool st
   } else if (!(ex.request_was_head && streaming)) {
     // Buffered body (or a HEAD answered by the gateway): the length is the body we have.
     res.headers.remove("Transfer-Encoding");
-    if (no_body_status(res.status))
+    if (detail::status_has_no_body(res.status))
       res.headers.remove("Content-Length");
     else if (!(ex.request_was_head && (res.headers.has("Content-Length") || ex.response_length_unknown)))
       res.headers.set("Content-Length", std::to_string(res.body.size()));
@@ -319,7 +317,7 @@ awaitable<bool> write_and_end(ClientConnection& conn, std::string bytes) {
 /// function: the writer it returns is the only coroutine frame per response.
 awaitable<bool> write_response(ClientConnection& conn, NetExchange& ex, bool keep_alive) {
   Response& res = ex.response;
-  const bool head_only = ex.request_was_head || no_body_status(res.status);
+  const bool head_only = ex.request_was_head || detail::status_has_no_body(res.status);
   const bool streaming = ex.upstream && !ex.upstream_body_buffered;
   const OutFraming framing = frame_response(conn, ex, streaming, head_only, keep_alive);
 

@@ -14,8 +14,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-bool method_may_have_body(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH"; }
-
 /// What both kinds share: the request body limit checked against the whole body, the response
 /// normalized to whole-body framing, the observers told, and `done` called exactly once.
 class WholeExchange : public detail::Pipeline {
@@ -45,9 +43,7 @@ class WholeExchange : public detail::Pipeline {
  protected:
   void deliver(Response response) final {
     response.headers.remove("Transfer-Encoding");
-    const bool no_body = (response.status >= 100 && response.status < 200) || response.status == 204 ||
-                         response.status == 304;
-    if (no_body) {
+    if (detail::status_has_no_body(response.status)) {
       response.headers.remove("Content-Length");
       response.body.clear();
     } else if (exchange().request().method != "HEAD") {
@@ -79,9 +75,7 @@ class WholeExchange : public detail::Pipeline {
     auto q = request.target.find('?');
     request.path = request.target.substr(0, q);
     request.query = q == std::string::npos ? std::string() : request.target.substr(q + 1);
-    detail::strip_framing_fields(request.headers);
-    if (!request.body.empty() || method_may_have_body(request.method))
-      request.headers.add("Content-Length", std::to_string(request.body.size()));
+    detail::frame_whole_request(request.headers, request.method, request.body.size());
   }
 
  private:

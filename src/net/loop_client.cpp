@@ -21,10 +21,8 @@ PoolOptions client_pool(const ServerOptions& o) {
 /// client's own Content-Length.
 Result<std::string> client_head(const ClientRequest& request, const detail::ClientUrl& url) {
   Headers headers = request.headers;
-  detail::strip_framing_fields(headers);
   if (!headers.get("Host")) headers.add("Host", url.host);
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH")
-    headers.add("Content-Length", std::to_string(request.body.size()));
+  detail::frame_whole_request(headers, request.method, request.body.size());
   std::string head;
   if (!detail::serialize_request_head(request.method, url.target, headers, head))
     return make_error(Errc::InvalidArgument, "the request's method, target or a header field cannot be sent",

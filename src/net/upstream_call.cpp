@@ -21,8 +21,6 @@ namespace {
 
 constexpr std::size_t kPiece = 65536;
 
-bool method_may_have_body(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH"; }
-
 /// A buffer borrowed from the loop's free list for the scope (every co_return gives it back).
 struct BufferLease {
   explicit BufferLease(Loop& l) : loop(l), bytes(l.take_buffer()) {}
@@ -206,7 +204,7 @@ bool NetExchange::frame_upstream_request(Request& req) {
       req.headers.add("Content-Length", std::to_string(conn.body.remaining()));
     else
       req.headers.add("Transfer-Encoding", "chunked");
-  } else if (!req.body.empty() || method_may_have_body(req.method)) {
+  } else if (!req.body.empty() || detail::method_may_have_body(req.method)) {
     req.headers.add("Content-Length", std::to_string(req.body.size()));
   }
   return streaming;
