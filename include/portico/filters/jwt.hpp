@@ -72,6 +72,10 @@ struct JwtConfig {
   bool forward_token = true;
   /// Larger tokens are refused before any decoding (default 8 KiB).
   std::size_t max_token_bytes = 8192;
+  /// Verified tokens remembered per event loop (default 256; 0: verify every request). A token
+  /// that matches a remembered one byte for byte skips the signature and static claim checks; its
+  /// exp, nbf and iat are checked again on every request. Tokens over 4 KiB are not remembered.
+  std::size_t verified_cache_size = 256;
 
   /// The current time as seconds since the Unix epoch (tests inject one); empty: the system clock.
   std::function<std::int64_t()> clock;

@@ -21,8 +21,9 @@ using Digest = std::array<unsigned char, 32>;
 constexpr std::size_t kMaxKeyBytes = 4096;
 
 bool sha256(std::string_view in, Digest& out) {
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // fetched once, not per call
   unsigned int len = 0;
-  return EVP_Digest(in.data(), in.size(), out.data(), &len, EVP_sha256(), nullptr) == 1 && len == out.size();
+  return md && EVP_Digest(in.data(), in.size(), out.data(), &len, md, nullptr) == 1 && len == out.size();
 }
 
 bool from_hex(std::string_view hex, Digest& out) {

@@ -33,7 +33,7 @@ std::string ocelot_where(const JsonNode& provider, std::string_view where) {
       {"secret", "Secret"}, {"public_key_file", "PublicKeyFile"}, {"jwks", "Jwks"},
       {"clock_skew", "ClockSkewSeconds"}, {"max_lifetime", "MaxLifetimeSeconds"},
       {"required_claims", "RequiredClaims"}, {"token_header", "TokenHeader"}, {"token_cookie", "TokenCookie"},
-      {"token_query_parameter", "TokenQueryParameter"}, {"max_token_bytes", "MaxTokenBytes"},
+      {"token_query_parameter", "TokenQueryParameter"}, {"max_token_bytes", "MaxTokenBytes"}, {"verified_cache_size", "VerifiedCacheSize"},
       {"header", "Header"}, {"query_parameter", "QueryParameter"}, {"keys", "Keys"},
   };
   for (const auto& m : kMap) {
@@ -144,6 +144,11 @@ Result<FilterPtr> jwt_provider(const std::string& name, const JsonNode& p) {
   PORTICO_TRY_ASSIGN(c.token_cookie, opt_string(p["TokenCookie"]));
   PORTICO_TRY_ASSIGN(c.token_query_parameter, opt_string(p["TokenQueryParameter"]));
   if (auto v = p["ForwardToken"]; v.present()) PORTICO_TRY_ASSIGN(c.forward_token, v.as_bool());
+  if (auto v = p["VerifiedCacheSize"]; v.present()) {
+    std::int64_t n = 0;
+    PORTICO_TRY_ASSIGN(n, v.as_integer(0, 65536));
+    c.verified_cache_size = static_cast<std::size_t>(n);
+  }
   if (auto v = p["MaxTokenBytes"]; v.present()) {
     std::int64_t s = 0;
     PORTICO_TRY_ASSIGN(s, v.as_integer(16, 65536));

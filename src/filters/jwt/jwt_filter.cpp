@@ -6,6 +6,8 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <atomic>
+#include <unordered_map>
 
 #include "filters/auth/authenticator.hpp"
 #include "filters/jwt/jose.hpp"
@@ -39,8 +41,44 @@ struct Settings {
   jwt::TokenSources sources;
   bool forward = true;
   std::size_t max_bytes = 8192;
+  std::size_t cache_slots = 256;
   std::function<std::int64_t()> clock;
 };
+
+// The times of a verified token, checked again on every use of a cached verification.
+struct Times {
+  std::optional<double> exp, nbf, iat;
+};
+
+// Verified tokens of one filter on one thread: direct-mapped by the token's hash, the token kept
+// whole and compared in full, so a slot answers only for exactly the bytes it verified. Per thread,
+// so the hot path takes no lock; a collision only evicts.
+struct TokenCache {
+  struct Slot {
+    std::size_t hash = 0;
+    std::string token;
+    Times times;
+    std::shared_ptr<const Identity> identity;
+  };
+  std::vector<Slot> slots;
+};
+
+constexpr std::size_t kMaxCachedTokenBytes = 4096;
+
+// This thread's caches, by filter id; a filter that is gone (config reloaded) leaves its cache to
+// be swept when another filter's cache is made.
+struct ThreadCaches {
+  struct Entry {
+    std::weak_ptr<const void> alive;
+    TokenCache cache;
+  };
+  std::unordered_map<std::uint64_t, Entry> by_filter;
+};
+
+std::uint64_t next_filter_id() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 Outcome reject(std::string why) {
   Outcome o;
@@ -73,12 +111,13 @@ void flatten(const Json& payload, Identity& id) {
 
 class JwtFilter final : public auth::Authenticator {
  public:
-  explicit JwtFilter(Settings s) : s_(std::move(s)) {}
+  explicit JwtFilter(Settings s) : s_(std::move(s)), id_(next_filter_id()), alive_(std::make_shared<int>(0)) {}
   std::string_view name() const noexcept override { return "jwt"; }
   const std::string& provider_name() const noexcept override { return s_.name; }
 
   Outcome authenticate(const Exchange& ex) const override {
-    auto found = jwt::find_token(ex.request(), s_.sources);
+    jwt::FoundToken found;
+    jwt::find_token(ex.request(), s_.sources, found);
     if (found.kind == jwt::FoundToken::Kind::None) return Outcome{};
     if (found.kind == jwt::FoundToken::Kind::Ambiguous) return reject("the request carries more than one token");
     return verify(found.token);
@@ -100,6 +139,28 @@ class JwtFilter final : public auth::Authenticator {
  private:
   Outcome verify(std::string_view token) const {
     if (token.size() > s_.max_bytes) return reject("the token is too large");
+    TokenCache* c = token.size() <= kMaxCachedTokenBytes ? cache() : nullptr;
+    const std::size_t h = c ? std::hash<std::string_view>{}(token) : 0;
+    TokenCache::Slot* slot = c ? &c->slots[h % c->slots.size()] : nullptr;
+    if (slot && slot->identity && slot->hash == h && slot->token == token) {
+      if (auto bad = check_times(slot->times, now())) return std::move(*bad);
+      Outcome o;
+      o.kind = Outcome::Kind::Authenticated;
+      o.identity = *slot->identity;
+      return o;
+    }
+    Times times;
+    Outcome o = verify_uncached(token, times);
+    if (slot && o.kind == Outcome::Kind::Authenticated) {
+      slot->hash = h;
+      slot->token.assign(token);
+      slot->times = times;
+      slot->identity = std::make_shared<const Identity>(o.identity);
+    }
+    return o;
+  }
+
+  Outcome verify_uncached(std::string_view token, Times& times) const {
     const auto dot1 = token.find('.');
     const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
     if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)
@@ -148,29 +209,19 @@ class JwtFilter final : public auth::Authenticator {
     if (!jwt::base64url_decode(p64, buf)) return reject("the token payload is not base64url");
     auto payload = jwt::parse_json(buf, why);
     if (!payload || !payload->is_object()) return reject("the token payload is not a JSON object");
-    return claims(*payload);
+    return claims(*payload, times);
   }
 
-  Outcome claims(const Json& p) const {
-    const double now = static_cast<double>(
-        s_.clock ? s_.clock()
-                 : std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                       .count());
+  Outcome claims(const Json& p, Times& times) const {
     auto date = [&](const char* name, std::optional<double>& out) -> bool {
       const Json* v = p.get(name);
       if (!v) return true;
       out = v->number();
       return out && std::isfinite(*out);
     };
-    std::optional<double> exp, nbf, iat;
-    if (!date("exp", exp) || !date("nbf", nbf) || !date("iat", iat))
+    if (!date("exp", times.exp) || !date("nbf", times.nbf) || !date("iat", times.iat))
       return reject("the token's exp, nbf or iat is not a number");
-    if (!exp && (s_.require_exp || s_.max_lifetime)) return reject("the token has no expiration");
-    if (exp && now - s_.skew >= *exp) return reject("the token has expired");
-    if (nbf && now + s_.skew < *nbf) return reject("the token is not valid yet");
-    if (iat && now + s_.skew < *iat) return reject("the token was issued in the future");
-    if (s_.max_lifetime && *exp - (iat ? *iat : now) > *s_.max_lifetime)
-      return reject("the token's lifetime is longer than allowed");
+    if (auto bad = check_times(times, now())) return std::move(*bad);
     if (!s_.issuer.empty()) {
       const Json* iss = p.get("iss");
       if (!iss || !iss->is_string() || iss->text != s_.issuer) return reject("the token's issuer is not accepted");
@@ -198,7 +249,40 @@ class JwtFilter final : public auth::Authenticator {
     return o;
   }
 
+  double now() const {
+    return static_cast<double>(
+        s_.clock ? s_.clock()
+                 : std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                       .count());
+  }
+
+  // The time checks, run on every request (cached or not).
+  std::optional<Outcome> check_times(const Times& t, double at) const {
+    if (!t.exp && (s_.require_exp || s_.max_lifetime)) return reject("the token has no expiration");
+    if (t.exp && at - s_.skew >= *t.exp) return reject("the token has expired");
+    if (t.nbf && at + s_.skew < *t.nbf) return reject("the token is not valid yet");
+    if (t.iat && at + s_.skew < *t.iat) return reject("the token was issued in the future");
+    if (s_.max_lifetime && *t.exp - (t.iat ? *t.iat : at) > *s_.max_lifetime)
+      return reject("the token's lifetime is longer than allowed");
+    return std::nullopt;
+  }
+
+  TokenCache* cache() const {
+    if (s_.cache_slots == 0) return nullptr;
+    thread_local ThreadCaches caches;
+    auto it = caches.by_filter.find(id_);
+    if (it != caches.by_filter.end()) return &it->second.cache;
+    for (auto i = caches.by_filter.begin(); i != caches.by_filter.end();)
+      i = i->second.alive.expired() ? caches.by_filter.erase(i) : std::next(i);
+    auto& e = caches.by_filter[id_];
+    e.alive = alive_;
+    e.cache.slots.resize(s_.cache_slots);
+    return &e.cache;
+  }
+
   Settings s_;
+  std::uint64_t id_;
+  std::shared_ptr<const void> alive_;
 };
 
 Error field(std::string message, std::string where) { return make_error(Errc::InvalidConfig, std::move(message), std::move(where)); }
@@ -296,6 +380,8 @@ Result<FilterPtr> make_jwt(JwtConfig c) {
   if (c.max_token_bytes < 16 || c.max_token_bytes > 64 * 1024)
     return field("expected 16..65536 bytes", "max_token_bytes");
   s.max_bytes = c.max_token_bytes;
+  if (c.verified_cache_size > 65536) return field("expected 0..65536 entries", "verified_cache_size");
+  s.cache_slots = c.verified_cache_size;
   s.clock = std::move(c.clock);
   return FilterPtr(std::make_shared<JwtFilter>(std::move(s)));
 }

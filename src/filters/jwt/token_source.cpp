@@ -4,7 +4,6 @@
 #include "filters/jwt/token_source.hpp"
 
 #include <optional>
-#include <vector>
 
 #include "filters/auth/authenticator.hpp"
 
@@ -29,30 +28,37 @@ std::optional<std::string_view> after_bearer(std::string_view v, bool required) 
 
 }  // namespace
 
-FoundToken find_token(const Request& request, const TokenSources& sources) {
-  std::vector<std::string> found;
+void find_token(const Request& request, const TokenSources& sources, FoundToken& out) {
+  out = FoundToken{};
+  bool ambiguous = false;
+  auto take = [&](std::string_view t) {
+    if (out.kind == FoundToken::Kind::None) {
+      out.kind = FoundToken::Kind::Found;
+      out.token = t;
+    } else if (t != out.token) {
+      ambiguous = true;
+    }
+  };
   if (!sources.header.empty()) {
     const bool authorization = iequals(sources.header, "Authorization");
-    for (auto v : request.headers.get_all(sources.header))
-      if (auto t = after_bearer(v, authorization)) found.emplace_back(*t);
+    for (const auto& f : request.headers)
+      if (iequals(f.name, sources.header))
+        if (auto t = after_bearer(f.value, authorization)) take(*t);
   }
   if (!sources.cookie.empty())
-    if (auto c = request.cookie(sources.cookie)) found.emplace_back(*c);
+    if (auto c = request.cookie(sources.cookie)) take(*c);
   if (!sources.query.empty())
     if (auto q = request.query_param(sources.query)) {
       auto decoded = auth::percent_decode(*q);
-      found.push_back(decoded ? std::move(*decoded) : std::string("%"));  // a bad escape fails as a token
+      out.decoded = decoded ? std::move(*decoded) : std::string("%");  // a bad escape fails as a token
+      if (out.kind == FoundToken::Kind::None) {
+        out.kind = FoundToken::Kind::Found;
+        out.token = out.decoded;
+      } else if (out.decoded != out.token) {
+        ambiguous = true;
+      }
     }
-  FoundToken out;
-  if (found.empty()) return out;
-  for (const auto& t : found)
-    if (t != found.front()) {
-      out.kind = FoundToken::Kind::Ambiguous;
-      return out;
-    }
-  out.kind = FoundToken::Kind::Found;
-  out.token = std::move(found.front());
-  return out;
+  if (ambiguous) out.kind = FoundToken::Kind::Ambiguous;
 }
 
 }  // namespace portico::filters::jwt

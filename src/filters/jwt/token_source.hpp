@@ -17,12 +17,13 @@ struct TokenSources {
 struct FoundToken {
   enum class Kind { None, Found, Ambiguous };
   Kind kind = Kind::None;
-  std::string token;
+  std::string_view token;  // into the request, or into `decoded`
+  std::string decoded;     // a percent-decoded query parameter
 };
 
 /// The one token the request carries in the configured places. Several different tokens (two
 /// Authorization fields, a header and a cookie that differ) are Ambiguous: a request may not carry
-/// one token for the gateway and another for the upstream.
-FoundToken find_token(const Request& request, const TokenSources& sources);
+/// one token for the gateway and another for the upstream. `out.token` may point into `out`.
+void find_token(const Request& request, const TokenSources& sources, FoundToken& out);
 
 }  // namespace portico::filters::jwt

@@ -346,3 +346,28 @@ TEST_CASE("jwt: phase Authentication, the token size limit is configurable", "[f
   FilterHarness h(f);
   CHECK_THAT(challenge(run(h, token("valid_RS256"))), Catch::Contains("too large"));
 }
+
+TEST_CASE("jwt: verified tokens are remembered per filter, byte for byte, times checked again", "[filters][jwt]") {
+  auto rsa = make(rsa_config());
+  filters::JwtConfig ec_config;
+  ec_config.public_key_file = key_path("ec256.pem");
+  auto ec = make(ec_config);
+  FilterHarness a(rsa), b(ec);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(run(a, token("valid_RS256")).next());
+    CHECK(run(b, token("valid_ES256")).next());
+    // Another filter never answers from this one's memory.
+    CHECK_THAT(challenge(run(b, token("valid_RS256"))), Catch::Contains("not allowed"));
+  }
+  // One byte changed (the signature's last character) is verified, and fails.
+  auto tok = token("valid_RS256");
+  tok.back() = tok.back() == 'A' ? 'B' : 'A';
+  CHECK_THAT(challenge(run(a, tok)), Catch::Contains("invalid_token"));
+
+  auto off = rsa_config();
+  off.verified_cache_size = 0;
+  FilterHarness none(make(off));
+  CHECK(run(none, token("valid_RS256")).next());
+  CHECK(run(none, token("valid_RS256")).next());
+  CHECK(none.exchange().identity()->consumer == "alice");
+}
