@@ -22,16 +22,6 @@ namespace portico::config {
 /// the file's order and key spelling are kept.
 using StringPairs = std::vector<std::pair<std::string, std::string>>;
 
-/// `AuthenticationOptions` (route, or GlobalConfiguration in Ocelot 24.1+). Parsed and validated;
-/// a section that asks for authentication is refused until Portico implements it.
-struct OcelotAuthenticationOptions {
-  std::string authentication_provider_key;                ///< classic single scheme
-  std::vector<std::string> authentication_provider_keys;  ///< 24.1+: several schemes
-  std::vector<std::string> allowed_scopes;
-  std::optional<bool> allow_anonymous;  ///< 24.1+
-  std::vector<std::string> route_keys;  ///< global only: the routes it applies to
-};
-
 /// `RateLimitOptions`: the union of the route rule and the global section, classic and 24.1/25.0
 /// names. Where a classic name and its new name mean the same thing they share one field (giving
 /// both in one section is an error).
@@ -125,8 +115,6 @@ struct OcelotAggregate {
 /// are read by the loader's section table (portico/config/sections.hpp) into filters instead.
 struct OcelotRouteExtras {
   std::string route_id;  ///< the Route's id (Key, or "route-<i>")
-  std::optional<OcelotAuthenticationOptions> authentication_options;
-  StringPairs route_claims_requirement;
   std::optional<OcelotSecurityOptions> security_options;
   std::optional<OcelotRateLimitOptions> rate_limit_options;
   std::optional<OcelotCacheOptions> cache_options;  ///< FileCacheOptions | CacheOptions
@@ -143,7 +131,6 @@ struct OcelotRouteExtras {
 
 /// GlobalConfiguration keys that later features implement, parsed and type-checked now.
 struct OcelotGlobalExtras {
-  std::optional<OcelotAuthenticationOptions> authentication_options;
   std::optional<OcelotRateLimitOptions> rate_limit_options;
   std::optional<OcelotQoSOptions> qos_options;
   std::optional<OcelotCacheOptions> cache_options;

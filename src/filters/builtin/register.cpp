@@ -3,6 +3,7 @@
 
 #include "portico/filters/builtin.hpp"
 
+#include "filters/auth/ocelot_section.hpp"
 #include "portico/config/sections.hpp"
 #include "portico/filters/header_transform.hpp"
 #include "portico/filters/request_id.hpp"
@@ -91,6 +92,8 @@ Result<void> register_builtin_sections(config::SectionRegistry& sections) {
   const config::Section builtin[] = {
       {.keys = {"UpstreamHeaderTransform", "DownstreamHeaderTransform"}, .factory = header_transform_section},
       {.keys = {"RequestIdKey"}, .empty_string_is_absent = true, .factory = request_id_section},
+      {.keys = {"AuthenticationOptions", "RouteClaimsRequirement", "AuthenticationProviders"},
+       .factory = auth::ocelot_authentication_section},
   };
   for (const auto& s : builtin)
     if (auto added = sections.add(s); !added) return added;
