@@ -18,7 +18,7 @@ namespace {
 
 using detail::Coding;
 
-constexpr std::string_view kDecisionKey = "portico.compression";
+constexpr std::string_view kDecisionKey = "portico.encode";  // short: no allocation for the key
 // Output grows in steps of this much while a piece is compressed; what deflate or brotli hold
 // back between pieces is bounded by their window, so a piece's output stays near its input's size.
 constexpr std::size_t kOutputStep = 16 * 1024;
