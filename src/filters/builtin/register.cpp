@@ -4,6 +4,7 @@
 #include "portico/filters/builtin.hpp"
 
 #include "filters/auth/ocelot_section.hpp"
+#include "filters/compression/ocelot_section.hpp"
 #include "portico/config/sections.hpp"
 #include "portico/filters/header_transform.hpp"
 #include "portico/filters/request_id.hpp"
@@ -84,6 +85,7 @@ Result<FilterPtr> request_id_section(const config::SectionInput& in) {
 }  // namespace
 
 void register_builtin_filters(FilterRegistry& registry) {
+  registry.add("Compression", detail::compression_from);
   registry.add("HeaderTransform", header_transform_from);
   registry.add("RequestId", request_id_from);
 }
@@ -94,6 +96,7 @@ Result<void> register_builtin_sections(config::SectionRegistry& sections) {
       {.keys = {"RequestIdKey"}, .empty_string_is_absent = true, .factory = request_id_section},
       {.keys = {"AuthenticationOptions", "RouteClaimsRequirement", "AuthenticationProviders"},
        .factory = auth::ocelot_authentication_section},
+      {.keys = {"CompressionOptions"}, .allow_global = true, .factory = detail::compression_section},
   };
   for (const auto& s : builtin)
     if (auto added = sections.add(s); !added) return added;
