@@ -144,13 +144,6 @@ class Loader {
       warn(o->path(), "caching is not implemented yet; the key is ignored");
     }
     if (auto o = g.object("RateLimitOptions")) extras.rate_limit_options = rate_limit(*o, true);
-    if (auto o = g.object("SecurityOptions")) {
-      extras.security_options = security(*o);
-      if (!extras.security_options->ip_allowed_list.empty() || !extras.security_options->ip_blocked_list.empty())
-        fail(Errc::Unsupported, o->path(),
-             "IP allow/block lists are not implemented yet; refusing to serve every route without them");
-      warn(o->path(), "IP allow/block lists are not implemented yet; the key is ignored (its lists are empty)");
-    }
     if (auto o = g.object("ServiceDiscoveryProvider")) {
       extras.service_discovery_provider = service_discovery(*o);
       warn(o->path(), "service discovery is not supported; the key is ignored");
@@ -441,13 +434,6 @@ class Loader {
 
   // The keys that later features implement: typed now; refused when they would protect something.
   void route_extras(JsonObject& r, OcelotRouteExtras& x) {
-    if (auto o = r.object("SecurityOptions")) {
-      x.security_options = security(*o);
-      if (!x.security_options->ip_allowed_list.empty() || !x.security_options->ip_blocked_list.empty())
-        fail(Errc::Unsupported, o->path(),
-             "IP allow/block lists are not implemented yet; refusing to serve this route without them");
-      warn(o->path(), "IP allow/block lists are not implemented yet; the key is ignored (its lists are empty)");
-    }
     if (auto o = r.object("RateLimitOptions")) {
       x.rate_limit_options = rate_limit(*o, false);
       if (limits_requests(*x.rate_limit_options))

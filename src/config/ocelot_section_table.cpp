@@ -103,8 +103,10 @@ void SectionTable::apply(JsonObject& r, const RouteFacts& facts, Route& route) {
     }
     if (first_path.empty()) continue;  // a route that does not use the section pays nothing for it
 
-    const JsonNode node = JsonNode::merge(object_node(inherited, "GlobalConfiguration"), object_node(own, r.path()));
-    const SectionInput input{node, facts.id, facts.key, r.path(), facts.upstream_path_template, facts.base_url};
+    const JsonNode global = object_node(inherited, "GlobalConfiguration");
+    const JsonNode node = JsonNode::merge(global, object_node(own, r.path()));
+    const SectionInput input{node,         facts.id,       facts.key, r.path(), facts.upstream_path_template,
+                             facts.base_url, global.size() ? global : JsonNode{}};
     Result<FilterPtr> made = FilterPtr{};
     try {
       made = section.factory(input);

@@ -156,15 +156,6 @@ bool limits_requests(const OcelotRateLimitOptions& r) {
   return r.limit.has_value() || !r.period.empty();
 }
 
-OcelotSecurityOptions security(JsonObject& o) {
-  OcelotSecurityOptions s;
-  s.ip_allowed_list = o.strings("IPAllowedList").value_or(std::vector<std::string>{});
-  s.ip_blocked_list = o.strings("IPBlockedList").value_or(std::vector<std::string>{});
-  s.exclude_allowed_from_blocked = o.boolean("ExcludeAllowedFromBlocked");
-  o.finish();
-  return s;
-}
-
 OcelotServiceDiscoveryProvider service_discovery(JsonObject& o) {
   OcelotServiceDiscoveryProvider p;
   p.scheme = o.string("Scheme").value_or("");

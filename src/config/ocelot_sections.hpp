@@ -1,6 +1,6 @@
 #pragma once
 // Internal to src/config: helpers every part of the ocelot.json loader uses, and the readers of the
-// feature sections (QoSOptions, RateLimitOptions, SecurityOptions, …) into their typed structs.
+// feature sections (QoSOptions, RateLimitOptions, …) into their typed structs.
 
 #include <cstdint>
 #include <limits>
@@ -53,7 +53,6 @@ OcelotCacheOptions cache(JsonObject& o, bool global_section);
 OcelotRateLimitOptions rate_limit(JsonObject& o, bool global_section);
 /// True when a rate-limit section would limit requests (enabled with a limit).
 bool limits_requests(const OcelotRateLimitOptions& r);
-OcelotSecurityOptions security(JsonObject& o);
 OcelotServiceDiscoveryProvider service_discovery(JsonObject& o);
 void http_version(JsonObject& o, std::string& version, std::string& policy);
 /// GlobalConfiguration.ServerOptions into `o`; its Certificates into `certificates`.

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/cidr.hpp"
+#include "http/cidr.hpp"
 #include "core/request_id.hpp"
 #include "portico/error.hpp"
 #include "portico/http.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/cidr.hpp"
+#include "http/cidr.hpp"
 #include "core/router.hpp"
 #include "portico/gateway.hpp"
 

@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "core/cidr.hpp"
+#include "http/cidr.hpp"
 #include "http/text.hpp"
 
 namespace portico::net {

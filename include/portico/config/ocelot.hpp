@@ -60,13 +60,6 @@ struct OcelotQoSOptions {
   std::vector<std::string> route_keys;               ///< global only (24.1+)
 };
 
-/// `SecurityOptions` (client IP allow/block lists). Non-empty lists are refused until implemented.
-struct OcelotSecurityOptions {
-  std::vector<std::string> ip_allowed_list;
-  std::vector<std::string> ip_blocked_list;
-  std::optional<bool> exclude_allowed_from_blocked;
-};
-
 /// `HttpHandlerOptions` (.NET SocketsHttpHandler settings). Values equal to what Portico does anyway
 /// are silent; others are warned.
 struct OcelotHttpHandlerOptions {
@@ -115,7 +108,6 @@ struct OcelotAggregate {
 /// are read by the loader's section table (portico/config/sections.hpp) into filters instead.
 struct OcelotRouteExtras {
   std::string route_id;  ///< the Route's id (Key, or "route-<i>")
-  std::optional<OcelotSecurityOptions> security_options;
   std::optional<OcelotRateLimitOptions> rate_limit_options;
   std::optional<OcelotCacheOptions> cache_options;  ///< FileCacheOptions | CacheOptions
   std::optional<OcelotQoSOptions> qos_options;
@@ -134,7 +126,6 @@ struct OcelotGlobalExtras {
   std::optional<OcelotRateLimitOptions> rate_limit_options;
   std::optional<OcelotQoSOptions> qos_options;
   std::optional<OcelotCacheOptions> cache_options;
-  std::optional<OcelotSecurityOptions> security_options;
   std::optional<OcelotServiceDiscoveryProvider> service_discovery_provider;
   std::optional<OcelotHttpHandlerOptions> http_handler_options;
   std::string downstream_http_version;

@@ -27,6 +27,11 @@ struct SectionInput {
   std::string_view route_path;              ///< "Routes[2]" ("ReRoutes[2]" in legacy files)
   std::string_view upstream_path_template;  ///< the route's UpstreamPathTemplate, placeholders included
   std::string_view base_url;                ///< GlobalConfiguration.BaseUrl ("" if absent)
+  /// GlobalConfiguration's members for the section's keys alone, unmerged (path
+  /// `GlobalConfiguration`), for sections whose global value replaces rather than merges (Ocelot's
+  /// SecurityOptions); absent when GlobalConfiguration has none or the section takes no global keys.
+  /// Read settings through `node` otherwise: unread keys are warned from it.
+  JsonNode global;
 };
 
 /// Makes a route's filter from its section; a null FilterPtr adds nothing. An Error fails the load at

@@ -14,6 +14,7 @@ namespace portico::filters {
 /// JSON shape (documented on the filter's page); an unknown key is an error at its path.
 ///   "Compression":     {"Algorithms": ["br", "gzip"], "MinBytes": 1024, "GzipLevel": 6, "BrotliQuality": 4}
 ///   "HeaderTransform": {"Upstream": {"X-A": "v"}, "Downstream": {"Location": "a, b"}, "BaseUrl": "https://gw"}
+///   "IpRules":         {"Allowed": ["10.0.0.0/8"], "Blocked": [], "ExcludeAllowedFromBlocked": false, "Status": 403}
 ///   "RequestId":       {"Header": "X-Request-Id", "ReturnOnResponse": true}
 void register_builtin_filters(FilterRegistry& registry);
 
@@ -23,6 +24,7 @@ void register_builtin_filters(FilterRegistry& registry);
 ///   AuthenticationOptions + RouteClaimsRequirement + AuthenticationProviders (GlobalConfiguration)
 ///     → the route's authentication and authorization (JWT and API-key providers)
 ///   CompressionOptions → compression (route and global, merged key by key; "Enabled": false turns it off)
+///   SecurityOptions → IP rules (the route's section with a non-empty list, else GlobalConfiguration's)
 /// load_ocelot always reads these first (a host's SectionRegistry holds only its own sections, so a
 /// built-in section can never go missing); hosts call this to list or test the table. Fails
 /// (Errc::InvalidArgument) when `sections` already has one of these keys.

@@ -5,6 +5,7 @@
 
 #include "filters/auth/ocelot_section.hpp"
 #include "filters/compression/ocelot_section.hpp"
+#include "filters/ip_rules/ocelot_section.hpp"
 #include "portico/config/sections.hpp"
 #include "portico/filters/header_transform.hpp"
 #include "portico/filters/request_id.hpp"
@@ -87,6 +88,7 @@ Result<FilterPtr> request_id_section(const config::SectionInput& in) {
 void register_builtin_filters(FilterRegistry& registry) {
   registry.add("Compression", detail::compression_from);
   registry.add("HeaderTransform", header_transform_from);
+  registry.add("IpRules", detail::ip_rules_from);
   registry.add("RequestId", request_id_from);
 }
 
@@ -97,6 +99,7 @@ Result<void> register_builtin_sections(config::SectionRegistry& sections) {
       {.keys = {"AuthenticationOptions", "RouteClaimsRequirement", "AuthenticationProviders"},
        .factory = auth::ocelot_authentication_section},
       {.keys = {"CompressionOptions"}, .allow_global = true, .factory = detail::compression_section},
+      {.keys = {"SecurityOptions"}, .factory = detail::security_options_section},
   };
   for (const auto& s : builtin)
     if (auto added = sections.add(s); !added) return added;

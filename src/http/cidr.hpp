@@ -1,5 +1,5 @@
 #pragma once
-// Internal: IPv4/IPv6 addresses and CIDR ranges for trusted proxies (and later IP allow lists).
+// Internal: IPv4/IPv6 addresses and CIDR ranges, for trusted proxies (core) and IP rules (filters).
 
 #include <array>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "core/cidr.hpp"
+#include "http/cidr.hpp"
 
 #include <arpa/inet.h>
 
