@@ -20,7 +20,8 @@ void register_builtin_filters(FilterRegistry& registry);
 ///   UpstreamHeaderTransform + DownstreamHeaderTransform → one header transform (route and global)
 ///   RequestIdKey → request id (route and global; "" counts as absent)
 ///   AuthenticationOptions + RouteClaimsRequirement + AuthenticationProviders (GlobalConfiguration)
-///     → the route's authentication and authorization (JWT and API-key providers)
+///     + AddClaimsToRequest + AddHeadersToRequest + AddQueriesToRequest
+///     → the route's authentication, authorization and claims transforms (JWT and API-key providers)
 /// load_ocelot always reads these first (a host's SectionRegistry holds only its own sections, so a
 /// built-in section can never go missing); hosts call this to list or test the table. Fails
 /// (Errc::InvalidArgument) when `sections` already has one of these keys.
