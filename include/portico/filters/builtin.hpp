@@ -12,6 +12,7 @@ namespace portico::filters {
 
 /// Adds every built-in filter's factory to `registry` under its name. Each factory reads its own
 /// JSON shape (documented on the filter's page); an unknown key is an error at its path.
+///   "Compression":     {"Algorithms": ["br", "gzip"], "MinBytes": 1024, "GzipLevel": 6, "BrotliQuality": 4}
 ///   "HeaderTransform": {"Upstream": {"X-A": "v"}, "Downstream": {"Location": "a, b"}, "BaseUrl": "https://gw"}
 ///   "RequestId":       {"Header": "X-Request-Id", "ReturnOnResponse": true}
 void register_builtin_filters(FilterRegistry& registry);
@@ -22,6 +23,7 @@ void register_builtin_filters(FilterRegistry& registry);
 ///   AuthenticationOptions + RouteClaimsRequirement + AuthenticationProviders (GlobalConfiguration)
 ///     + AddClaimsToRequest + AddHeadersToRequest + AddQueriesToRequest
 ///     → the route's authentication, authorization and claims transforms (JWT and API-key providers)
+///   CompressionOptions → compression (route and global, merged key by key; "Enabled": false turns it off)
 /// load_ocelot always reads these first (a host's SectionRegistry holds only its own sections, so a
 /// built-in section can never go missing); hosts call this to list or test the table. Fails
 /// (Errc::InvalidArgument) when `sections` already has one of these keys.

@@ -4,6 +4,7 @@
 #include "portico/filters/builtin.hpp"
 
 #include "filters/auth/ocelot_section.hpp"
+#include "filters/compression/ocelot_section.hpp"
 #include "portico/config/sections.hpp"
 #include "portico/filters/header_transform.hpp"
 #include "portico/filters/request_id.hpp"
@@ -84,6 +85,7 @@ Result<FilterPtr> request_id_section(const config::SectionInput& in) {
 }  // namespace
 
 void register_builtin_filters(FilterRegistry& registry) {
+  registry.add("Compression", detail::compression_from);
   registry.add("HeaderTransform", header_transform_from);
   registry.add("RequestId", request_id_from);
 }
@@ -95,6 +97,7 @@ Result<void> register_builtin_sections(config::SectionRegistry& sections) {
       {.keys = {"AuthenticationOptions", "RouteClaimsRequirement", "AuthenticationProviders", "AddClaimsToRequest",
                 "AddHeadersToRequest", "AddQueriesToRequest"},
        .factory = auth::ocelot_authentication_section},
+      {.keys = {"CompressionOptions"}, .allow_global = true, .factory = detail::compression_section},
   };
   for (const auto& s : builtin)
     if (auto added = sections.add(s); !added) return added;
