@@ -458,9 +458,6 @@ class Loader {
       StringPairs OcelotRouteExtras::*field;
     };
     static constexpr ClaimsKey kClaims[] = {
-        {"AddHeadersToRequest", &OcelotRouteExtras::add_headers_to_request},
-        {"AddClaimsToRequest", &OcelotRouteExtras::add_claims_to_request},
-        {"AddQueriesToRequest", &OcelotRouteExtras::add_queries_to_request},
         {"ChangeDownstreamPathTemplate", &OcelotRouteExtras::change_downstream_path_template},
     };
     for (const auto& c : kClaims) {

@@ -1,5 +1,6 @@
 // Authentication through real sockets: examples/ocelot_gateway runs an ocelot.json with JWT (inline
-// JWK Set, PEM file) and API-key providers, AllowedScopes and RouteClaimsRequirement; tokens of every
+// JWK Set, PEM file) and API-key providers, AllowedScopes, RouteClaimsRequirement and claims to
+// headers and queries; tokens of every
 // algorithm and the attack tokens were minted by PyJWT at build time.
 #ifdef PORTICO_OCELOT_GATEWAY
 
@@ -111,7 +112,8 @@ Reply bearer(std::uint16_t port, const std::string& target, const std::string& t
 
 TEST_CASE("ocelot_gateway enforces JWT and API-key authentication, scopes and claims", "[integration][auth]") {
   ScriptedUpstream up([](const Received& r) {
-    return ScriptedUpstream::ok(r.request_line() + "|auth=" + r.header("Authorization") + "|key=" + r.header("X-Api-Key"));
+    return ScriptedUpstream::ok(r.request_line() + "|auth=" + r.header("Authorization") + "|key=" + r.header("X-Api-Key") +
+                                "|user=" + r.header("X-User"));
   });
   TempDir dir;
   const std::string config = dir.path() + "/ocelot.json";
@@ -121,7 +123,9 @@ TEST_CASE("ocelot_gateway enforces JWT and API-key authentication, scopes and cl
         << ", "
         << route("/orders", up.port(), R"("AuthenticationOptions": {"AuthenticationProviderKeys": ["Pem", "Keys"],
                                              "AllowedScopes": ["orders.read"]},
-                                           "RouteClaimsRequirement": {"role": "admin"})")
+                                           "RouteClaimsRequirement": {"role": "admin"},
+                                           "AddHeadersToRequest": {"X-User": "Claims[sub] > value"},
+                                           "AddQueriesToRequest": {"who": "Claims[sub] > value"})")
         << ", " << route("/keys", up.port(), R"("AuthenticationOptions": {"AuthenticationProviderKey": "Keys"})")
         << ", " << route("/public", up.port()) << R"(],
       "GlobalConfiguration": {"AuthenticationProviders": {
@@ -146,7 +150,7 @@ TEST_CASE("ocelot_gateway enforces JWT and API-key authentication, scopes and cl
       const auto tok = token(std::string("valid_") + a);
       auto r = bearer(port, "/jwks/x", tok);
       CHECK(r.status == 200);
-      CHECK(r.body == "GET /x HTTP/1.1|auth=Bearer " + tok + "|key=");
+      CHECK(r.body == "GET /x HTTP/1.1|auth=Bearer " + tok + "|key=|user=");
     }
   }
   SECTION("attack tokens get 401 with an invalid_token challenge and never reach the upstream") {
@@ -168,9 +172,10 @@ TEST_CASE("ocelot_gateway enforces JWT and API-key authentication, scopes and cl
     CHECK(up.received().empty());
   }
   SECTION("scopes and claims: 403 for a valid token that is not authorized; the token is stripped") {
-    auto r = bearer(port, "/orders/o/1", token("scope_read"));
+    auto r = get(port, "/orders/o/1?who=forged", "Authorization: Bearer " + token("scope_read") + "\r\nX-User: forged\r\n");
     CHECK(r.status == 200);
-    CHECK(r.body == "GET /o/1 HTTP/1.1|auth=|key=");  // ForwardToken false
+    // ForwardToken false; the claims replace what the client sent under those names.
+    CHECK(r.body == "GET /o/1?who=alice HTTP/1.1|auth=|key=|user=alice");
     CHECK(bearer(port, "/orders/o/1", token("scp_array")).status == 200);
     CHECK(bearer(port, "/orders/o/1", token("role_user")).status == 403);
     r = bearer(port, "/orders/o/1", token("no_scope"));
@@ -183,7 +188,7 @@ TEST_CASE("ocelot_gateway enforces JWT and API-key authentication, scopes and cl
   SECTION("API keys: the key authenticates and is removed before forwarding") {
     auto r = get(port, "/keys/k", "X-Api-Key: alice-key-0123456789\r\n");
     CHECK(r.status == 200);
-    CHECK(r.body == "GET /k HTTP/1.1|auth=|key=");
+    CHECK(r.body == "GET /k HTTP/1.1|auth=|key=|user=");
     CHECK(get(port, "/keys/k", "X-Api-Key: alice-key-0123456788\r\n").status == 401);
     CHECK(get(port, "/keys/k").status == 401);
     CHECK(get(port, "/public/p").status == 200);

@@ -141,3 +141,29 @@ TEST_CASE("ocelot auth: JwksUrl and OAuth2Introspection are refused at their pat
   CHECK(e.code == Errc::Unsupported);
   CHECK(e.where == "GlobalConfiguration.AuthenticationProviders.I.Type");
 }
+
+TEST_CASE("ocelot auth: claims transforms need a provider; their expressions are checked at their path",
+          "[config][ocelot][auth]") {
+  for (std::string key : {"AddHeadersToRequest", "AddClaimsToRequest", "AddQueriesToRequest"}) {
+    INFO(key);
+    auto e = load_error(one_route("\"" + key + R"(": {"CustomerId": "Claims[sub] > value[1] > |"})"));
+    CHECK(e.where == "Routes[0]." + key);
+    CHECK_THAT(e.message, Catch::Contains("need AuthenticationOptions"));
+    CHECK(load_ok(one_route("\"" + key + "\": {}")).warnings.empty());
+    e = load_error(one_route(R"("AuthenticationOptions": {"AuthenticationProviderKey": "Keys"}, ")" + key +
+                                 R"(": {"CustomerId": "Claims[sub] > valu"})",
+                             providers()));
+    CHECK(e.where == "Routes[0]." + key + ".CustomerId");
+  }
+  auto e = load_error(one_route(R"("AuthenticationOptions": {"AuthenticationProviderKey": "Keys"},
+                                   "AddHeadersToRequest": {"Content-Length": "Claims[sub] > value"})",
+                                providers()));
+  CHECK(e.where == "Routes[0].AddHeadersToRequest");
+  auto c = load_ok(one_route(R"("AuthenticationOptions": {"AuthenticationProviderKey": "Keys"},
+                                "AddHeadersToRequest": {"X-User": "Claims[sub] > value"},
+                                "AddQueriesToRequest": {"user": "Claims[sub] > value"},
+                                "AddClaimsToRequest": {"tenant": "Claims[sub] > value[0] > -"})",
+                             providers()));
+  CHECK(c.warnings.empty());
+  CHECK(c.config.routes()[0].filters().size() == 1);
+}

@@ -111,9 +111,6 @@ struct OcelotRouteExtras {
   std::optional<OcelotRateLimitOptions> rate_limit_options;
   std::optional<OcelotCacheOptions> cache_options;  ///< FileCacheOptions | CacheOptions
   std::optional<OcelotQoSOptions> qos_options;
-  StringPairs add_headers_to_request;           ///< claims → headers
-  StringPairs add_claims_to_request;            ///< claims → claims
-  StringPairs add_queries_to_request;           ///< claims → query
   StringPairs change_downstream_path_template;  ///< claims → path placeholders
   std::optional<OcelotHttpHandlerOptions> http_handler_options;
   std::string downstream_http_version;

@@ -22,7 +22,8 @@ void register_builtin_filters(FilterRegistry& registry);
 ///   UpstreamHeaderTransform + DownstreamHeaderTransform → one header transform (route and global)
 ///   RequestIdKey → request id (route and global; "" counts as absent)
 ///   AuthenticationOptions + RouteClaimsRequirement + AuthenticationProviders (GlobalConfiguration)
-///     → the route's authentication and authorization (JWT and API-key providers)
+///     + AddClaimsToRequest + AddHeadersToRequest + AddQueriesToRequest
+///     → the route's authentication, authorization and claims transforms (JWT and API-key providers)
 ///   CompressionOptions → compression (route and global, merged key by key; "Enabled": false turns it off)
 ///   SecurityOptions → IP rules (the route's section with a non-empty list, else GlobalConfiguration's)
 /// load_ocelot always reads these first (a host's SectionRegistry holds only its own sections, so a

@@ -9,6 +9,7 @@
 
 #include "portico/filter.hpp"
 #include "portico/filters/authorization.hpp"
+#include "portico/filters/claims_transform.hpp"
 
 namespace portico::filters::auth {
 
@@ -59,5 +60,22 @@ std::optional<std::string> percent_decode(std::string_view raw);
 std::string authorization_failure(const AuthorizationConfig& config, const Identity& identity, bool& scope_failed);
 /// True when `config` checks anything.
 bool asks_anything(const AuthorizationConfig& config) noexcept;
+
+// Claims transforms (claims_transform.cpp). The apply_* return "" or why the request is refused (403).
+/// The selected value, or nullopt when the claim (or the piece) is missing.
+std::optional<std::string> select_claim(const ClaimSelector& selector, const Identity& identity);
+Result<void> check_claims_transform(const ClaimsTransformConfig& config);
+/// AddClaimsToRequest: adds the claims to the exchange's identity.
+std::string apply_claims_to_claims(const ClaimsTransformConfig& config, Exchange& exchange);
+/// AddHeadersToRequest: removes the client's fields of those names, then sets them from the claims.
+std::string apply_claims_to_headers(const ClaimsTransformConfig& config, Exchange& exchange);
+/// "" when every AddQueriesToRequest claim is there.
+std::string queries_missing(const ClaimsTransformConfig& config, const Identity& identity);
+/// make_authentication with Ocelot's claims transforms run after authentication (claims to claims
+/// before authorization, headers and queries after it).
+Result<FilterPtr> make_authentication_with(std::vector<FilterPtr> providers, AuthorizationConfig authorization,
+                                           ClaimsTransformConfig transforms);
+/// AddQueriesToRequest on the upstream target (replacing the client's parameters of those names).
+void apply_claims_to_queries(const ClaimsTransformConfig& config, const Exchange& exchange, Request& upstream);
 
 }  // namespace portico::filters::auth

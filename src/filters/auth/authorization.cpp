@@ -57,8 +57,10 @@ class Authorize final : public Filter {
 
 class FirstOf final : public Filter {
  public:
-  FirstOf(std::vector<std::shared_ptr<const Authenticator>> providers, AuthorizationConfig authz)
-      : providers_(std::move(providers)), authz_(std::move(authz)), authorizes_(asks_anything(authz_)) {}
+  FirstOf(std::vector<std::shared_ptr<const Authenticator>> providers, AuthorizationConfig authz,
+          ClaimsTransformConfig transforms = {})
+      : providers_(std::move(providers)), authz_(std::move(authz)), authorizes_(asks_anything(authz_)),
+        transforms_(std::move(transforms)) {}
   std::string_view name() const noexcept override { return "authentication"; }
   Phase phase() const noexcept override { return Phase::Authentication; }
   bool may_set_framing_fields() const noexcept override { return false; }
@@ -73,12 +75,18 @@ class FirstOf final : public Filter {
       }
       authenticated(ex, o);
       for (const auto& q : providers_) q->strip(ex.request());
+      // As Ocelot: claims to claims, then authorization, then claims to headers and queries.
+      if (auto why = apply_claims_to_claims(transforms_, ex); !why.empty())
+        return FilterResult::respond(forbidden(ex, "", why));
       if (authorizes_) {
         bool scope = false;
         auto why = authorization_failure(authz_, *ex.identity(), scope);
         if (!why.empty())
           return FilterResult::respond(forbidden(ex, scope ? "Bearer error=\"insufficient_scope\"" : "", why));
       }
+      auto why = queries_missing(transforms_, *ex.identity());
+      if (why.empty()) why = apply_claims_to_headers(transforms_, ex);
+      if (!why.empty()) return FilterResult::respond(forbidden(ex, "", why));
       return FilterResult::next();
     }
     std::vector<std::string> challenges;
@@ -90,14 +98,16 @@ class FirstOf final : public Filter {
     if (detail.empty()) detail = "no credentials were given";
     return FilterResult::respond(unauthorized(ex, challenges, detail));
   }
-  void on_upstream_request(Exchange&, Request& upstream) const override {
+  void on_upstream_request(Exchange& ex, Request& upstream) const override {
     for (const auto& p : providers_) p->strip_upstream(upstream);
+    apply_claims_to_queries(transforms_, ex, upstream);
   }
 
  private:
   std::vector<std::shared_ptr<const Authenticator>> providers_;
   AuthorizationConfig authz_;
   bool authorizes_;
+  ClaimsTransformConfig transforms_;
 };
 
 }  // namespace
@@ -175,7 +185,11 @@ void strip_query(std::string& target, std::string_view name) {
   while (!query.empty()) {
     auto amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
-    if (pair.substr(0, pair.find('=')) != name && !pair.empty()) {
+    // Keys compare percent-decoded: "api%5Fkey" is the parameter "api_key" to most upstreams.
+    const std::string_view raw_key = pair.substr(0, pair.find('='));
+    const auto key = percent_decode(raw_key);
+    const bool named = key ? *key == name : raw_key == name;
+    if (!named && !pair.empty()) {
       if (!kept.empty()) kept += '&';
       kept += pair;
     }
@@ -255,6 +269,11 @@ Result<FilterPtr> make_authorization(AuthorizationConfig config) {
 }
 
 Result<FilterPtr> make_authentication(std::vector<FilterPtr> providers, AuthorizationConfig authorization) {
+  return auth::make_authentication_with(std::move(providers), std::move(authorization), {});
+}
+
+Result<FilterPtr> auth::make_authentication_with(std::vector<FilterPtr> providers, AuthorizationConfig authorization,
+                                                 ClaimsTransformConfig transforms) {
   if (providers.empty()) return make_error(Errc::InvalidConfig, "at least one provider is required", "providers");
   std::vector<std::shared_ptr<const auth::Authenticator>> list;
   for (std::size_t i = 0; i < providers.size(); ++i) {
@@ -265,7 +284,8 @@ Result<FilterPtr> make_authentication(std::vector<FilterPtr> providers, Authoriz
     list.push_back(std::move(p));
   }
   if (auto checked = make_authorization(authorization); !checked) return std::move(checked).error();
-  return FilterPtr(std::make_shared<auth::FirstOf>(std::move(list), std::move(authorization)));
+  if (auto checked = auth::check_claims_transform(transforms); !checked) return std::move(checked).error();
+  return FilterPtr(std::make_shared<auth::FirstOf>(std::move(list), std::move(authorization), std::move(transforms)));
 }
 
 }  // namespace portico::filters

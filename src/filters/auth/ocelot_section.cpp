@@ -4,11 +4,14 @@
 
 #include "filters/auth/ocelot_section.hpp"
 
+#include "filters/auth/authenticator.hpp"
+
 #include <cstdio>
 
 #include "filters/jwt/jose.hpp"
 #include "portico/filters/api_key.hpp"
 #include "portico/filters/authorization.hpp"
+#include "portico/filters/claims_transform.hpp"
 #include "portico/filters/jwt.hpp"
 
 namespace portico::filters::auth {
@@ -285,9 +288,41 @@ Result<FilterPtr> ocelot_authentication_section(const config::SectionInput& in) 
       if (authz.required_claims[i].first.empty()) return at("a claim type cannot be empty", claims_node.path());
   }
 
+  // Claims transforms: AddClaimsToRequest, AddHeadersToRequest, AddQueriesToRequest.
+  ClaimsTransformConfig transforms;
+  std::string transform_path;  // the first one given, for errors that need authentication
+  struct TransformKey {
+    const char* key;
+    std::vector<std::pair<std::string, ClaimSelector>> ClaimsTransformConfig::*field;
+  };
+  static const TransformKey kTransforms[] = {{"AddClaimsToRequest", &ClaimsTransformConfig::claims},
+                                             {"AddHeadersToRequest", &ClaimsTransformConfig::headers},
+                                             {"AddQueriesToRequest", &ClaimsTransformConfig::queries}};
+  for (const auto& t : kTransforms) {
+    auto node = in.node[t.key];
+    if (!node.present()) continue;
+    auto pairs = node.as_string_pairs();
+    if (!pairs) return std::move(pairs).error();
+    for (auto& [name, expr] : *pairs) {
+      auto sel = parse_claim_selector(expr);
+      if (!sel) return at(sel.error().message, node[name].path());
+      (transforms.*t.field).emplace_back(name, std::move(*sel));
+    }
+    if (!pairs->empty() && transform_path.empty()) transform_path = node.path();
+  }
+  if (auto ok = check_claims_transform(transforms); !ok) {
+    // headers[i] / queries[i] / claims[i] → the key's path
+    const auto& w = ok.error().where;
+    const char* key = w.rfind("headers", 0) == 0 ? "AddHeadersToRequest"
+                      : w.rfind("queries", 0) == 0 ? "AddQueriesToRequest" : "AddClaimsToRequest";
+    return at(ok.error().message, in.node[key].path());
+  }
+
   if (anonymous) {
     if (!authz.required_claims.empty())
       return at("a route that allows anonymous requests has no claims to check", claims_node.path());
+    if (!transform_path.empty())
+      return at("a route that allows anonymous requests has no claims to transform", transform_path);
     return FilterPtr{};
   }
   if (names.empty()) {
@@ -298,6 +333,11 @@ Result<FilterPtr> ocelot_authentication_section(const config::SectionInput& in) 
       return at("RouteClaimsRequirement needs AuthenticationOptions with an AuthenticationProviderKey: claims come "
                 "from a verified token",
                 claims_node.path());
+    if (!transform_path.empty())
+      return at("claims transforms need AuthenticationOptions with an AuthenticationProviderKey: claims come from "
+                "a verified token (forwarding client-sent values under these names instead would let clients "
+                "spoof them)",
+                transform_path);
     return FilterPtr{};
   }
   std::vector<FilterPtr> chosen;
@@ -317,7 +357,7 @@ Result<FilterPtr> ocelot_authentication_section(const config::SectionInput& in) 
     }
     chosen.push_back(found->filter);
   }
-  auto made = make_authentication(std::move(chosen), std::move(authz));
+  auto made = make_authentication_with(std::move(chosen), std::move(authz), std::move(transforms));
   if (!made) return at(made.error().message, ao.path());
   return made;
 }

@@ -96,7 +96,8 @@ Result<void> register_builtin_sections(config::SectionRegistry& sections) {
   const config::Section builtin[] = {
       {.keys = {"UpstreamHeaderTransform", "DownstreamHeaderTransform"}, .factory = header_transform_section},
       {.keys = {"RequestIdKey"}, .empty_string_is_absent = true, .factory = request_id_section},
-      {.keys = {"AuthenticationOptions", "RouteClaimsRequirement", "AuthenticationProviders"},
+      {.keys = {"AuthenticationOptions", "RouteClaimsRequirement", "AuthenticationProviders", "AddClaimsToRequest",
+                "AddHeadersToRequest", "AddQueriesToRequest"},
        .factory = auth::ocelot_authentication_section},
       {.keys = {"CompressionOptions"}, .allow_global = true, .factory = detail::compression_section},
       {.keys = {"SecurityOptions"}, .factory = detail::security_options_section},

@@ -3,6 +3,7 @@
 
 #include "portico/filters/api_key.hpp"
 #include "portico/filters/authorization.hpp"
+#include "portico/filters/claims_transform.hpp"
 #include "portico/testing/filter_harness.hpp"
 
 using namespace portico;
@@ -175,4 +176,54 @@ TEST_CASE("authorization: scopes (scope or scp), claim values, predicate; 401 wi
   CHECK(p.run_request().next());
   p.request("GET", "/").identity(Identity{.consumer = "bob"});
   CHECK(p.run_request().response->status == 403);
+}
+
+TEST_CASE("claims transforms: Ocelot's selector syntax", "[filters][claims]") {
+  auto s = filters::parse_claim_selector("Claims[sub] > value[1] > |");
+  REQUIRE(s);
+  CHECK(s->claim == "sub");
+  CHECK(s->index == 1u);
+  CHECK(s->delimiter == "|");
+  s = filters::parse_claim_selector("Claims[LocationId]>value");
+  REQUIRE(s);
+  CHECK(s->claim == "LocationId");
+  CHECK_FALSE(s->index);
+  for (const char* bad : {"", "Claims[]", "sub > value", "Claims[sub] > val", "Claims[sub] > value[x] > |",
+                          "Claims[sub] > value[1]", "Claims[sub] > value > |", "Claims[sub] > value[1] > | > x"}) {
+    INFO(bad);
+    CHECK_FALSE(filters::parse_claim_selector(bad));
+  }
+}
+
+TEST_CASE("claims transforms: headers (client's removed first), queries and claims; 403 when a claim is missing",
+          "[filters][claims]") {
+  auto sel = [](const char* t) { return filters::parse_claim_selector(t).value(); };
+  auto f = filters::make_claims_transform({.headers = {{"X-User", sel("Claims[sub] > value")},
+                                                       {"X-Tenant", sel("Claims[sub] > value[1] > |")}},
+                                           .claims = {{"tenant", sel("Claims[sub] > value[1] > |")}},
+                                           .queries = {{"user_id", sel("Claims[sub] > value")}}});
+  REQUIRE(f);
+  CHECK((*f)->phase() == Phase::Transform);
+  FilterHarness h(*f);
+  h.request("GET", "/x?user%5Fid=forged&q=1", {{"X-User", "forged"}, {"x-tenant", "forged"}})
+      .identity(Identity{.consumer = "alice", .claims = {{"sub", "alice|acme|eu"}}});
+  REQUIRE(h.run_request().next());
+  CHECK(h.exchange().request().headers.get_all("X-User") == std::vector<std::string_view>{"alice|acme|eu"});
+  CHECK(h.exchange().request().headers.get_all("X-Tenant") == std::vector<std::string_view>{"acme"});
+  CHECK(h.exchange().identity()->has_claim("tenant", "acme"));
+  auto up = h.run_upstream_request(Request::make("GET", "/x?user%5Fid=forged&q=1"));  // %5F is "_"
+  CHECK(up.target == "/x?q=1&user_id=alice%7Cacme%7Ceu");
+
+  h.request("GET", "/").identity(Identity{.consumer = "bob", .claims = {{"sub", "bob"}}});  // no piece [1]
+  auto o = h.run_request();
+  REQUIRE(o.responded());
+  CHECK(o.response->status == 403);
+  h.request("GET", "/");
+  o = h.run_request();
+  REQUIRE(o.responded());
+  CHECK(o.response->status == 401);
+
+  auto bad = filters::make_claims_transform({.headers = {{"Transfer-Encoding", sel("Claims[sub] > value")}}});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().where == "headers[0]");
 }

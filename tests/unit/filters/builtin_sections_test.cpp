@@ -21,7 +21,8 @@ TEST_CASE("sections: the built-in table", "[config][ocelot][sections]") {
   CHECK(s.sections()[0].keys == std::vector<std::string>{"UpstreamHeaderTransform", "DownstreamHeaderTransform"});
   CHECK(s.sections()[1].keys == std::vector<std::string>{"RequestIdKey"});
   CHECK(s.sections()[2].keys ==
-        std::vector<std::string>{"AuthenticationOptions", "RouteClaimsRequirement", "AuthenticationProviders"});
+        std::vector<std::string>{"AuthenticationOptions", "RouteClaimsRequirement", "AuthenticationProviders",
+                                 "AddClaimsToRequest", "AddHeadersToRequest", "AddQueriesToRequest"});
   CHECK(s.sections()[3].keys == std::vector<std::string>{"CompressionOptions"});
   CHECK(s.sections()[4].keys == std::vector<std::string>{"SecurityOptions"});
   CHECK_FALSE(filters::register_builtin_sections(s));  // twice: its keys are taken

@@ -371,3 +371,24 @@ TEST_CASE("jwt: verified tokens are remembered per filter, byte for byte, times 
   CHECK(run(none, token("valid_RS256")).next());
   CHECK(none.exchange().identity()->consumer == "alice");
 }
+
+TEST_CASE("jwt: no one-character change of a valid token authenticates", "[filters][jwt][attack]") {
+  filters::JwtConfig c;
+  c.jwks = slurp(key_path("jwks.json"));
+  FilterHarness h(make(c));
+  for (const char* alg : {"HS256", "RS256", "ES256", "EdDSA"}) {
+    const auto valid = token(std::string("valid_") + alg);
+    REQUIRE(run(h, valid).next());
+    std::size_t accepted = 0;
+    for (std::size_t i = 0; i < valid.size(); ++i) {
+      for (char r : {'A', '_', '.', '='}) {
+        if (valid[i] == r) continue;
+        auto t = valid;
+        t[i] = r;
+        if (run(h, t).next()) ++accepted;
+      }
+    }
+    INFO(alg);
+    CHECK(accepted == 0);
+  }
+}
