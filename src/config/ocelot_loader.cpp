@@ -143,7 +143,6 @@ class Loader {
       extras.cache_options = cache(*o, true);
       warn(o->path(), "caching is not implemented yet; the key is ignored");
     }
-    if (auto o = g.object("RateLimitOptions")) extras.rate_limit_options = rate_limit(*o, true);
     if (auto o = g.object("AuthenticationOptions")) extras.authentication_options = authentication(*o, true);
     if (auto o = g.object("SecurityOptions")) {
       extras.security_options = security(*o);
@@ -465,14 +464,6 @@ class Loader {
              "IP allow/block lists are not implemented yet; refusing to serve this route without them");
       warn(o->path(), "IP allow/block lists are not implemented yet; the key is ignored (its lists are empty)");
     }
-    if (auto o = r.object("RateLimitOptions")) {
-      x.rate_limit_options = rate_limit(*o, false);
-      if (limits_requests(*x.rate_limit_options))
-        fail(Errc::Unsupported, o->path(),
-             "rate limiting is not implemented yet; refusing to serve this route without its limit "
-             "(set EnableRateLimiting to false to serve it unlimited)");
-      warn(o->path(), "rate limiting is not implemented yet; the key is ignored (it enables no limit)");
-    }
     if (r.has("FileCacheOptions") && r.has("CacheOptions"))
       fail(r.path_of("CacheOptions"),
            "both FileCacheOptions and CacheOptions are given; they are two names of one setting: keep one");
@@ -596,13 +587,6 @@ class Loader {
              "authentication is not implemented yet; refusing to serve the routes it covers without it");
       warn("GlobalConfiguration.AuthenticationOptions",
            "authentication is not implemented yet; the key is ignored (it names no provider or covers no route)");
-    }
-    if (g.rate_limit_options) {
-      auto never = [](std::size_t) { return false; };
-      if (limits_requests(*g.rate_limit_options) && any_route(g.rate_limit_options->route_keys, never))
-        fail(Errc::Unsupported, "GlobalConfiguration.RateLimitOptions",
-             "rate limiting is not implemented yet; refusing to serve the routes it covers without their limit");
-      warn("GlobalConfiguration.RateLimitOptions", "rate limiting is not implemented yet; the key is ignored");
     }
   }
 

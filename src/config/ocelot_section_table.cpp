@@ -104,7 +104,8 @@ void SectionTable::apply(JsonObject& r, const RouteFacts& facts, Route& route) {
     if (first_path.empty()) continue;  // a route that does not use the section pays nothing for it
 
     const JsonNode node = JsonNode::merge(object_node(inherited, "GlobalConfiguration"), object_node(own, r.path()));
-    const SectionInput input{node, facts.id, facts.key, r.path(), facts.upstream_path_template, facts.base_url};
+    std::vector<Warning> warned;
+    const SectionInput input{node, facts.id, facts.key, r.path(), facts.upstream_path_template, facts.base_url, &warned};
     Result<FilterPtr> made = FilterPtr{};
     try {
       made = section.factory(input);
@@ -117,6 +118,7 @@ void SectionTable::apply(JsonObject& r, const RouteFacts& facts, Route& route) {
       const auto& e = made.error();
       fail(e.code, e.where.empty() ? first_path : e.where, e.message);
     }
+    for (auto& w : warned) warn_once(r, std::move(w));
     for (const auto& key : section.keys)
       for (auto& w : node[key].unread_keys_below()) warn_once(r, std::move(w));
     if (*made) route.filter(std::move(*made));

@@ -27,6 +27,8 @@ struct SectionInput {
   std::string_view route_path;              ///< "Routes[2]" ("ReRoutes[2]" in legacy files)
   std::string_view upstream_path_template;  ///< the route's UpstreamPathTemplate, placeholders included
   std::string_view base_url;                ///< GlobalConfiguration.BaseUrl ("" if absent)
+  /// Where the factory adds warnings (a value it replaced, with its path); never null in the loader.
+  std::vector<Warning>* warnings = nullptr;
 };
 
 /// Makes a route's filter from its section; a null FilterPtr adds nothing. An Error fails the load at

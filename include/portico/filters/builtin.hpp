@@ -19,6 +19,8 @@ void register_builtin_filters(FilterRegistry& registry);
 /// Adds the ocelot.json sections the built-in filters read to `sections`, in this order:
 ///   UpstreamHeaderTransform + DownstreamHeaderTransform → one header transform (route and global)
 ///   RequestIdKey → request id (route and global; "" counts as absent)
+///   RateLimitOptions + RateLimitPolicies → one rate limit (route and global; filters/rate_limit.hpp)
+///   ConcurrencyLimit → concurrency limit (route and global, a counter per route)
 /// load_ocelot always reads these first (a host's SectionRegistry holds only its own sections, so a
 /// built-in section can never go missing); hosts call this to list or test the table. Fails
 /// (Errc::InvalidArgument) when `sections` already has one of these keys.

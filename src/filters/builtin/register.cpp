@@ -6,6 +6,8 @@
 #include "portico/config/sections.hpp"
 #include "portico/filters/header_transform.hpp"
 #include "portico/filters/request_id.hpp"
+#include "filters/concurrency_limit/section.hpp"
+#include "filters/rate_limit/section.hpp"
 
 namespace portico::filters {
 
@@ -91,6 +93,8 @@ Result<void> register_builtin_sections(config::SectionRegistry& sections) {
   const config::Section builtin[] = {
       {.keys = {"UpstreamHeaderTransform", "DownstreamHeaderTransform"}, .factory = header_transform_section},
       {.keys = {"RequestIdKey"}, .empty_string_is_absent = true, .factory = request_id_section},
+      {.keys = {"RateLimitOptions", "RateLimitPolicies"}, .factory = detail::rate_limit_section},
+      {.keys = {"ConcurrencyLimit"}, .factory = detail::concurrency_limit_section},
   };
   for (const auto& s : builtin)
     if (auto added = sections.add(s); !added) return added;

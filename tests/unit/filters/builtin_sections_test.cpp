@@ -17,9 +17,11 @@ using namespace portico::testing;
 TEST_CASE("sections: the built-in table", "[config][ocelot][sections]") {
   config::SectionRegistry s;
   REQUIRE(filters::register_builtin_sections(s));
-  REQUIRE(s.sections().size() == 2);
+  REQUIRE(s.sections().size() == 4);
   CHECK(s.sections()[0].keys == std::vector<std::string>{"UpstreamHeaderTransform", "DownstreamHeaderTransform"});
   CHECK(s.sections()[1].keys == std::vector<std::string>{"RequestIdKey"});
+  CHECK(s.sections()[2].keys == std::vector<std::string>{"RateLimitOptions", "RateLimitPolicies"});
+  CHECK(s.sections()[3].keys == std::vector<std::string>{"ConcurrencyLimit"});
   CHECK_FALSE(filters::register_builtin_sections(s));  // twice: its keys are taken
 }
 
