@@ -44,12 +44,32 @@ void append_int(std::string& out, std::int64_t v) {
   out.append(buf, r.ptr);
 }
 
+// Sets the fields `names[i]` = `values[i]`: appended when the response has none of them (the usual
+// case, one pass over its fields), replaced otherwise.
+template <std::size_t N>
+void put_fields(Headers& headers, const std::array<std::string_view, N>& names, std::array<std::string, N>& values) {
+  bool present = false;
+  for (const auto& f : headers)
+    for (auto n : names) present = present || iequals(f.name, n);
+  headers.reserve(headers.size() + N);
+  for (std::size_t i = 0; i < N; ++i) {
+    if (present) {
+      headers.set(names[i], std::move(values[i]));
+    } else {
+      headers.add(std::string(names[i]), std::move(values[i]));
+    }
+  }
+}
+
 thread_local std::string tl_key;  // counter keys are built here: no allocation once warm
 
 // ---- Portico policies ----------------------------------------------------------------------
 
+constexpr std::size_t kMaxNameLength = 64;
+
 struct Compiled {
   RateLimitRule rule;
+  std::int64_t quota = 0;  // what the policy advertises (`q`): the limit, a bucket's burst
   RateLimitKey key;
   std::string name;
   std::string key_prefix;  // counter_prefix, policy index
@@ -64,7 +84,7 @@ class RateLimitFilter final : public Filter {
       policy_header_ += '"';
       policy_header_ += p.name;
       policy_header_ += "\";q=";
-      append_int(policy_header_, p.rule.algorithm == Algorithm::TokenBucket && p.rule.burst > 0 ? p.rule.burst : p.rule.limit);
+      append_int(policy_header_, p.quota);
       policy_header_ += ";w=";
       append_int(policy_header_, ceil_seconds(p.rule.period, 1));
     }
@@ -75,29 +95,31 @@ class RateLimitFilter final : public Filter {
 
   FilterResult on_request(Exchange& ex) const override {
     const nanoseconds now = c_.clock->now();
-    std::array<RateLimitDecision, kMaxPolicies> d;
+    Remaining left;  // only the first policies_.size() entries are written and read
     for (std::size_t i = 0; i < policies_.size(); ++i) {
       const Compiled& p = policies_[i];
       build_key(p, ex);
-      d[i] = c_.store->acquire(tl_key, p.rule, now);
-      if (!d[i].allowed) {
+      const RateLimitDecision d = c_.store->acquire(tl_key, p.rule, now);
+      left.remaining[i] = d.remaining;
+      left.reset[i] = d.reset;
+      if (!d.allowed) {
         for (std::size_t j = 0; j < i; ++j) {  // refused: the earlier policies give back what they took
           build_key(policies_[j], ex);
           c_.store->refund(tl_key, policies_[j].rule, now);
-          d[j].remaining = std::min(d[j].limit, d[j].remaining + 1);
+          left.remaining[j] = std::min(policies_[j].quota, left.remaining[j] + 1);
         }
-        return FilterResult::respond(refusal(ex, d, i));
+        return FilterResult::respond(refusal(ex, left, i, d.retry_after));
       }
     }
-    if (c_.policy_headers) ex.set(kAttr, remaining_header(d, policies_.size()));
+    if (c_.policy_headers) ex.set(kAttr, remaining_header(left, policies_.size()));
     return FilterResult::next();
   }
 
   void on_response(Exchange& ex, Response& response) const override {
     if (!c_.policy_headers) return;
     if (auto* h = ex.get<std::string>(kAttr)) {
-      response.headers.set("RateLimit-Policy", policy_header_);
-      response.headers.set("RateLimit", std::move(*h));
+      std::array<std::string, 2> values{policy_header_, std::move(*h)};
+      put_fields<2>(response.headers, {"RateLimit-Policy", "RateLimit"}, values);
     }
   }
 
@@ -106,6 +128,8 @@ class RateLimitFilter final : public Filter {
 
   void build_key(const Compiled& p, const Exchange& ex) const {
     tl_key.assign(p.key_prefix);
+    tl_key += ex.route_id();  // one filter on several routes (Config::use) counts each apart
+    tl_key += kSep;
     switch (p.key.kind) {
       case RateLimitKey::Kind::ClientIp: tl_key += ex.client_address(); break;
       case RateLimitKey::Kind::Consumer: tl_key += ex.consumer(); break;
@@ -121,30 +145,40 @@ class RateLimitFilter final : public Filter {
     }
   }
 
-  std::string remaining_header(const std::array<RateLimitDecision, kMaxPolicies>& d, std::size_t n) const {
-    std::string h;
-    h.reserve(32 * n);
+  struct Remaining {
+    std::int64_t remaining[kMaxPolicies];
+    nanoseconds reset[kMaxPolicies];
+  };
+
+  // `"name";r=R;t=T, …` written into one buffer, then one string.
+  std::string remaining_header(const Remaining& left, std::size_t n) const {
+    char buf[kMaxPolicies * (kMaxNameLength + 56)];
+    char* out = buf;
     for (std::size_t i = 0; i < n; ++i) {
-      if (i) h += ", ";
-      h += '"';
-      h += policies_[i].name;
-      h += "\";r=";
-      append_int(h, d[i].remaining);
-      h += ";t=";
-      append_int(h, ceil_seconds(d[i].reset));
+      if (i) {
+        *out++ = ',';
+        *out++ = ' ';
+      }
+      const std::string& name = policies_[i].name;
+      *out++ = '"';
+      out = std::copy(name.begin(), name.end(), out);
+      out = std::copy_n("\";r=", 4, out);
+      out = std::to_chars(out, out + 20, left.remaining[i]).ptr;
+      out = std::copy_n(";t=", 3, out);
+      out = std::to_chars(out, out + 20, ceil_seconds(left.reset[i])).ptr;
     }
-    return h;
+    return std::string(buf, static_cast<std::size_t>(out - buf));
   }
 
-  Response refusal(const Exchange& ex, const std::array<RateLimitDecision, kMaxPolicies>& d, std::size_t refused) const {
+  Response refusal(const Exchange& ex, const Remaining& left, std::size_t refused, nanoseconds retry_after) const {
     std::string detail = "rate limit exceeded (policy \"";
     detail += policies_[refused].name;
     detail += "\")";
     Response r = Response::problem(c_.status, detail, ex.request_id());
-    r.headers.set("Retry-After", std::to_string(ceil_seconds(d[refused].retry_after, 1)));
+    r.headers.set("Retry-After", std::to_string(ceil_seconds(retry_after, 1)));
     if (c_.policy_headers) {
       r.headers.set("RateLimit-Policy", policy_header_);
-      r.headers.set("RateLimit", remaining_header(d, refused + 1));
+      r.headers.set("RateLimit", remaining_header(left, refused + 1));
     }
     return r;
   }
@@ -157,15 +191,42 @@ class RateLimitFilter final : public Filter {
 // ---- Ocelot --------------------------------------------------------------------------------
 
 // .NET's DateTime "o" format in UTC: 2026-12-02T14:30:00.1234567Z.
+void put_digits(char* out, std::int64_t v, int n) {
+  for (int i = n - 1; i >= 0; --i, v /= 10) out[i] = static_cast<char>('0' + v % 10);
+}
+
+// .NET's DateTime "o" format in UTC: 2026-12-02T14:30:00.1234567Z. The date and time of the last
+// second formatted are kept per thread: most calls only write the seven fractional digits.
 std::string iso8601_utc(std::chrono::system_clock::time_point t) {
+  struct Cache {
+    std::int64_t secs = -1;
+    char text[28] = {};
+  };
+  thread_local Cache cache;
   const auto ticks = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count() / 100;
-  std::time_t secs = static_cast<std::time_t>(ticks / 10'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%07dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ticks % 10'000'000));
-  return buf;
+  const std::int64_t secs = ticks / 10'000'000;
+  if (secs != cache.secs) {
+    std::time_t tt = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char* p = cache.text;
+    put_digits(p, tm.tm_year + 1900, 4);
+    p[4] = '-';
+    put_digits(p + 5, tm.tm_mon + 1, 2);
+    p[7] = '-';
+    put_digits(p + 8, tm.tm_mday, 2);
+    p[10] = 'T';
+    put_digits(p + 11, tm.tm_hour, 2);
+    p[13] = ':';
+    put_digits(p + 14, tm.tm_min, 2);
+    p[16] = ':';
+    put_digits(p + 17, tm.tm_sec, 2);
+    p[19] = '.';
+    p[27] = 'Z';
+    cache.secs = secs;
+  }
+  put_digits(cache.text + 20, ticks % 10'000'000, 7);
+  return std::string(cache.text, sizeof cache.text);
 }
 
 // Seconds as .NET prints a double (invariant culture), to the millisecond: "59.98", "2", "0.5".
@@ -222,19 +283,17 @@ class OcelotRateLimitFilter final : public Filter {
       return FilterResult::respond(std::move(r));
     }
     if (!c_.disable_rate_limit_headers)
-      ex.set(kAttr, std::make_shared<const OcelotHeaders>(OcelotHeaders{
-                        d.remaining, std::chrono::system_clock::now() +
-                                         std::chrono::duration_cast<std::chrono::system_clock::duration>(d.reset)}));
+      ex.set(kAttr, OcelotHeaders{d.remaining, std::chrono::system_clock::now() +
+                                                   std::chrono::duration_cast<std::chrono::system_clock::duration>(d.reset)});
     return FilterResult::next();
   }
 
   void on_response(Exchange& ex, Response& response) const override {
     if (c_.disable_rate_limit_headers) return;
-    auto* h = ex.get<std::shared_ptr<const OcelotHeaders>>(kAttr);
-    if (!h || !*h) return;
-    response.headers.set("X-Rate-Limit-Limit", c_.period);
-    response.headers.set("X-Rate-Limit-Remaining", std::to_string((*h)->remaining));
-    response.headers.set("X-Rate-Limit-Reset", iso8601_utc((*h)->reset_at));
+    const auto* h = ex.get<OcelotHeaders>(kAttr);
+    if (!h) return;
+    std::array<std::string, 3> values{c_.period, std::to_string(h->remaining), iso8601_utc(h->reset_at)};
+    put_fields<3>(response.headers, {"X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset"}, values);
   }
 
  private:
@@ -330,7 +389,9 @@ Result<FilterPtr> make_rate_limit(RateLimitConfig config) {
   for (std::size_t i = 0; i < config.policies.size(); ++i) {
     auto& p = config.policies[i];
     const std::string where = "policies[" + std::to_string(i) + "]";
-    if (!detail::is_token(p.name)) return config_error("a policy name must be a token, got \"" + p.name + "\"", where + ".name");
+    if (!detail::is_token(p.name) || p.name.size() > kMaxNameLength)
+      return config_error("a policy name must be a token of at most 64 characters, got \"" + p.name + "\"",
+                          where + ".name");
     for (std::size_t j = 0; j < i; ++j)
       if (config.policies[j].name == p.name) return config_error("two policies are named \"" + p.name + "\"", where + ".name");
     if (p.limit <= 0) return config_error("the limit must be at least 1", where + ".limit");
@@ -350,6 +411,7 @@ Result<FilterPtr> make_rate_limit(RateLimitConfig config) {
       return config_error("a Header or Claim key needs its name", where + ".key");
     Compiled c;
     c.rule = {.algorithm = p.algorithm, .limit = p.limit, .period = p.period, .burst = p.burst, .ban = {}};
+    c.quota = p.algorithm == Algorithm::TokenBucket && p.burst > 0 ? p.burst : p.limit;
     c.key = p.key;
     c.name = p.name;
     c.key_prefix = config.counter_prefix;

@@ -20,9 +20,23 @@ using Algorithm = RateLimitRule::Algorithm;
 constexpr std::size_t kShards = 64;
 constexpr double kEpsilon = 1e-9;  // a token short of 1 by rounding is a token
 
+// A key with its hash, computed once per decision for the shard and the shard's map.
+struct HashedKey {
+  std::string_view key;
+  std::size_t hash;
+};
+
 struct Hash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  std::size_t operator()(const HashedKey& k) const noexcept { return k.hash; }
+};
+
+struct Equal {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+  bool operator()(const HashedKey& a, std::string_view b) const noexcept { return a.key == b; }
+  bool operator()(std::string_view a, const HashedKey& b) const noexcept { return a == b.key; }
 };
 
 // One key's counter. Only the fields of the key's algorithm are used.
@@ -66,7 +80,7 @@ struct Entry {
 
 struct alignas(64) Shard {
   std::mutex mu;
-  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> map;
+  std::unordered_map<std::string, Entry, Hash, Equal> map;
   std::size_t ops_since_sweep = 0;
   std::size_t sweep_after = 64;  // operations until the next sweep: the size the last one left (at least 64)
 };
@@ -162,7 +176,8 @@ struct LocalRateLimitStore::Impl {
   std::array<Shard, kShards> shards;
   std::atomic<std::uint64_t> keys{0}, evicted{0}, overflow{0};
 
-  Shard& shard_of(std::string_view key) { return shards[Hash{}(key) % kShards]; }
+  // The shard from the hash's high bits (the map's buckets use the low ones).
+  Shard& shard_of(const HashedKey& k) { return shards[(k.hash >> 32 ^ k.hash >> 16) % kShards]; }
 
   // Under the shard's lock.
   void sweep(Shard& s, std::int64_t now) {
@@ -190,12 +205,13 @@ LocalRateLimitStore::~LocalRateLimitStore() = default;
 
 RateLimitDecision LocalRateLimitStore::acquire(std::string_view key, const RateLimitRule& rule, nanoseconds now_ns) {
   const std::int64_t now = now_ns.count();
-  Shard& s = impl_->shard_of(key);
+  const HashedKey hk{key, Hash{}(key)};
+  Shard& s = impl_->shard_of(hk);
   std::lock_guard lock(s.mu);
   // A sweep visits the keys the last one left plus at most one per operation since: O(1) per
   // request on average.
   if (++s.ops_since_sweep >= s.sweep_after) impl_->sweep(s, now);
-  auto it = s.map.find(key);
+  auto it = s.map.find(hk);
   bool fresh = false;
   if (it == s.map.end()) {
     if (s.map.size() >= impl_->per_shard_cap) impl_->sweep(s, now);
@@ -221,9 +237,10 @@ RateLimitDecision LocalRateLimitStore::acquire(std::string_view key, const RateL
 }
 
 void LocalRateLimitStore::refund(std::string_view key, const RateLimitRule& rule, nanoseconds admitted_at) {
-  Shard& s = impl_->shard_of(key);
+  const HashedKey hk{key, Hash{}(key)};
+  Shard& s = impl_->shard_of(hk);
   std::lock_guard lock(s.mu);
-  auto it = s.map.find(key);
+  auto it = s.map.find(hk);
   if (it == s.map.end()) return;
   Entry& e = it->second;
   switch (rule.algorithm) {

@@ -113,7 +113,10 @@ TEST_CASE("rate limit: IETF draft headers and the refusal", "[filters][rate_limi
   REQUIRE(f);
   FilterHarness h(*f);
   REQUIRE(hit(h) == 200);
-  auto res = h.run_response(Response::text(200, "ok"));
+  Response upstream = Response::text(200, "ok");
+  upstream.headers.add("RateLimit", "stale");
+  auto res = h.run_response(std::move(upstream));
+  CHECK(res.headers.count("RateLimit") == 1);
   CHECK(res.headers.get("RateLimit-Policy") == R"("per-second";q=2;w=1, "per-hour";q=3;w=3600)");
   CHECK(res.headers.get("RateLimit") == R"("per-second";r=1;t=1, "per-hour";r=2;t=3600)");
   REQUIRE(hit(h) == 200);
@@ -348,6 +351,11 @@ TEST_CASE("ocelot rate limit: per-client buckets, whitelist and headers", "[filt
   }
   CHECK(ocelot_hit(h, "alice") == 429);
   CHECK(ocelot_hit(h, "bob") == 200);  // a bucket per client id
+  Response upstream = Response::text(200, "ok");
+  upstream.headers.add("x-rate-limit-remaining", "99");  // an upstream's own field is replaced
+  auto replaced = h.run_response(std::move(upstream));
+  CHECK(replaced.headers.get_all("X-Rate-Limit-Remaining") == std::vector<std::string_view>{"2"});
+  CHECK(replaced.headers.count("X-Rate-Limit-Limit") == 1);
   for (int i = 0; i < 10; ++i) CHECK(ocelot_hit(h, "ops") == 200);
   auto res = h.run_response(Response::text(200, "ok"));
   CHECK_FALSE(res.headers.has("X-Rate-Limit-Remaining"));  // whitelisted: no headers
