@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -194,6 +195,71 @@ TEST_CASE("ocelot_gateway: ConcurrencyLimit bounds requests in flight", "[integr
   for (auto& c : held) CHECK(status_of(c->read_response()) == 200);
   REQUIRE(extra.send("GET /a HTTP/1.1\r\nHost: gw\r\n\r\n"));  // the slots came back
   CHECK(status_of(extra.read_response()) == 200);
+}
+
+TEST_CASE("ocelot_gateway: ConcurrencyLimit queues a waiter, refuses past the queue, times a waiter out",
+          "[integration][rate_limit]") {
+  std::atomic<bool> release{false};
+  std::atomic<int> arrived{0};
+  ScriptedUpstream up([&](const Received& r) {
+    arrived.fetch_add(1);
+    if (r.header("X-Hold") == "1")
+      while (!release.load()) std::this_thread::sleep_for(1ms);
+    return ScriptedUpstream::ok("ok");
+  });
+  const std::uint16_t port = unused_port();
+  const std::string config = write_config(
+      R"({"Routes": [)" +
+      route(up.port(), "/q/{any}", R"("ConcurrencyLimit": {"MaxConcurrent": 1, "MaxQueue": 1, "QueueTimeoutMs": 60000})") +
+      ", " +
+      route(up.port(), "/t/{any}", R"("ConcurrencyLimit": {"MaxConcurrent": 1, "MaxQueue": 1, "QueueTimeoutMs": 200})") +
+      "]}");
+  GatewayProcess gw(config, port);
+  INFO(gw.output());
+  auto wait_arrived = [&](int n) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (arrived.load() < n && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    return arrived.load() >= n;
+  };
+
+  SECTION("a waiter gets the slot; the request past the queue gets 503") {
+    RawClient holder(port);
+    REQUIRE(holder.send("GET /q/hold HTTP/1.1\r\nHost: gw\r\nX-Hold: 1\r\n\r\n"));
+    REQUIRE(wait_arrived(1));
+    // Two more: one waits in the queue, the other finds it full (whichever comes second).
+    std::atomic<int> answered{0};
+    int status[2] = {0, 0};
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 2; ++i)
+      clients.emplace_back([&, i] {
+        RawClient c(port);
+        if (c.send("GET /q/next HTTP/1.1\r\nHost: gw\r\n\r\n")) status[i] = status_of(c.read_response(20s));
+        answered.fetch_add(1);
+      });
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (answered.load() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    CHECK(answered.load() == 1);  // the refused one, while the holder still has the slot
+    CHECK(arrived.load() == 1);   // the waiter did not reach the upstream
+    release = true;
+    CHECK(status_of(holder.read_response()) == 200);
+    for (auto& t : clients) t.join();
+    CHECK(std::min(status[0], status[1]) == 200);
+    CHECK(std::max(status[0], status[1]) == 503);
+    CHECK(arrived.load() == 2);
+  }
+  SECTION("a waiter that waits longer than QueueTimeoutMs gets 503") {
+    RawClient holder(port);
+    REQUIRE(holder.send("GET /t/hold HTTP/1.1\r\nHost: gw\r\nX-Hold: 1\r\n\r\n"));
+    REQUIRE(wait_arrived(1));
+    RawClient waiter(port);
+    REQUIRE(waiter.send("GET /t/next HTTP/1.1\r\nHost: gw\r\n\r\n"));
+    auto timed_out = waiter.read_response(20s);
+    CHECK(status_of(timed_out) == 503);
+    CHECK(header_of(timed_out, "Retry-After") == "1");
+    CHECK(arrived.load() == 1);
+    release = true;
+    CHECK(status_of(holder.read_response()) == 200);
+  }
 }
 
 #endif  // PORTICO_OCELOT_GATEWAY
