@@ -1,7 +1,9 @@
 // Custom filters in C++: a synchronous API-key check that can answer 401 at once, an
-// asynchronous lookup that finishes later from another thread without blocking a loop, and a
-// response filter. Run `demo_services`, then:
+// asynchronous lookup that finishes later from another thread without blocking a loop, a
+// response filter, and a request body transform that masks digits as the body streams upstream.
+// Run `demo_services`, then:
 //   ./custom_filter &  curl -i -H 'X-Api-Key: demo-key' localhost:8081/api/users/7
+//   curl -i -H 'X-Api-Key: demo-key' --data 'card=4111111111111111' localhost:8081/api/users
 #include <portico/portico.hpp>
 
 #include <cstdio>
@@ -46,6 +48,24 @@ class PlanLookupFilter final : public Filter {
   }
 };
 
+/// Rewrites each piece of the request body on its way upstream (no buffering): digits become '#'.
+class MaskDigits final : public BodyTransform {
+ public:
+  Result<void> on_data(std::string& piece, bool) override {
+    for (char& c : piece)
+      if (c >= '0' && c <= '9') c = '#';
+    return {};
+  }
+};
+
+class MaskDigitsFilter final : public Filter {
+ public:
+  std::string_view name() const noexcept override { return "mask-digits"; }
+  std::unique_ptr<BodyTransform> request_body_transform(Exchange&) const override {
+    return std::make_unique<MaskDigits>();
+  }
+};
+
 int main() {
   Config config;
   config.add(Upstream("users").endpoint("127.0.0.1", 5002))
@@ -54,6 +74,12 @@ int main() {
                .rewrite("/users/{id}")
                .filter(std::make_shared<ApiKeyFilter>(std::set<std::string, std::less<>>{"demo-key", "blocked-key"}))
                .filter(std::make_shared<PlanLookupFilter>())
+               .to("users"))
+      .add(Route("new-user")
+               .post("/api/users")
+               .rewrite("/users")
+               .filter(std::make_shared<ApiKeyFilter>(std::set<std::string, std::less<>>{"demo-key", "blocked-key"}))
+               .filter(std::make_shared<MaskDigitsFilter>())
                .to("users"));
   Gateway gateway;
   if (auto ok = gateway.apply(config); !ok) return std::fprintf(stderr, "%s\n", ok.error().to_string().c_str()), 1;

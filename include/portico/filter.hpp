@@ -221,8 +221,9 @@ struct ExchangeRecord {
 // ---- Bodies: per-request decisions and streamed transforms ----
 
 /// Rewrites one message body as it streams, piece by piece: compression, JSON rewriting, counting.
-/// Made per response by Filter::on_response_head, owned by the engine for that response only, so it
-/// may keep state in its members. Called on the exchange's loop thread; must not block.
+/// Made per response by Filter::on_response_head, or per request by Filter::request_body_transform,
+/// and owned by the engine for that body only, so it may keep state in its members. Called on the
+/// exchange's loop thread; must not block.
 class BodyTransform {
  public:
   virtual ~BodyTransform() = default;
@@ -290,6 +291,14 @@ class Filter {
   /// Request::body whole within this many bytes (the largest limit asked wins, capped by
   /// ServerOptions::max_body_bytes; over it the client gets 413). 0 (the default): the body streams.
   virtual std::size_t request_body_limit(const Exchange& exchange) const;
+  /// Decided once every on_request continued, in request order, before the upstream request is
+  /// sent: non-null passes the request body through this transform on its way upstream. A whole
+  /// body (buffered, or none) is transformed at once and framed with Content-Length; a streamed one
+  /// piece by piece and re-framed chunked. A transform that fails before the upstream request was
+  /// sent answers 500; mid-stream, the upstream connection is closed before the body's end (the
+  /// upstream never sees a complete request) and the client gets 500 with its connection closed.
+  /// nullptr (the default): the body goes upstream untouched.
+  virtual std::unique_ptr<BodyTransform> request_body_transform(Exchange& exchange) const;
   /// Decided from a response's head (status and headers) before its body is read, in response
   /// order, for every filter whose on_request ran: buffer the body whole, attach a transform, or
   /// neither (the default). Responses made by the gateway or a filter already have their body whole.

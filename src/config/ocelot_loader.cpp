@@ -80,7 +80,6 @@ class Loader {
       for (dom::element r : *routes) route(r, i++);
     }
     check_duplicate_routes();
-    check_global_protection();
 
     if (auto aggregates = root.array("Aggregates")) {
       std::size_t i = 0;
@@ -143,7 +142,6 @@ class Loader {
       extras.cache_options = cache(*o, true);
       warn(o->path(), "caching is not implemented yet; the key is ignored");
     }
-    if (auto o = g.object("AuthenticationOptions")) extras.authentication_options = authentication(*o, true);
     if (auto o = g.object("SecurityOptions")) {
       extras.security_options = security(*o);
       if (!extras.security_options->ip_allowed_list.empty() || !extras.security_options->ip_blocked_list.empty())
@@ -441,22 +439,6 @@ class Loader {
 
   // The keys that later features implement: typed now; refused when they would protect something.
   void route_extras(JsonObject& r, OcelotRouteExtras& x) {
-    if (auto o = r.object("AuthenticationOptions")) {
-      x.authentication_options = authentication(*o, false);
-      if (authenticates(*x.authentication_options))
-        fail(Errc::Unsupported, o->path(),
-             "authentication is not implemented yet; refusing to serve this route without it "
-             "(remove the section to serve the route unauthenticated)");
-      warn(o->path(), "authentication is not implemented yet; the key is ignored (it names no provider or scope)");
-    }
-    if (auto m = r.string_map("RouteClaimsRequirement")) {
-      x.route_claims_requirement = std::move(*m);
-      if (!x.route_claims_requirement.empty())
-        fail(Errc::Unsupported, r.path_of("RouteClaimsRequirement"),
-             "claims authorization is not implemented yet; refusing to serve this route without it");
-      warn(r.path_of("RouteClaimsRequirement"),
-           "claims authorization is not implemented yet; the empty key is ignored");
-    }
     if (auto o = r.object("SecurityOptions")) {
       x.security_options = security(*o);
       if (!x.security_options->ip_allowed_list.empty() || !x.security_options->ip_blocked_list.empty())
@@ -567,27 +549,6 @@ class Loader {
       sig += '\1';
     }
     return sig;
-  }
-
-  // Global sections that would protect routes the gateway cannot protect yet.
-  void check_global_protection() {
-    const auto& g = out_.global;
-    auto any_route = [&](const std::vector<std::string>& route_keys, auto&& exempt) {
-      for (std::size_t i = 0; i < facts_.size(); ++i)
-        if (applies(route_keys, facts_[i].key) && !exempt(i)) return true;
-      return false;
-    };
-    if (g.authentication_options) {
-      auto exempt = [&](std::size_t i) {
-        const auto& a = out_.route_extras[i].authentication_options;
-        return a && a->allow_anonymous.value_or(false);
-      };
-      if (authenticates(*g.authentication_options) && any_route(g.authentication_options->route_keys, exempt))
-        fail(Errc::Unsupported, "GlobalConfiguration.AuthenticationOptions",
-             "authentication is not implemented yet; refusing to serve the routes it covers without it");
-      warn("GlobalConfiguration.AuthenticationOptions",
-           "authentication is not implemented yet; the key is ignored (it names no provider or covers no route)");
-    }
   }
 
   // ---- Aggregates -----------------------------------------------------------------------------

@@ -94,24 +94,6 @@ OcelotCacheOptions cache(JsonObject& o, bool global_section) {
   return c;
 }
 
-OcelotAuthenticationOptions authentication(JsonObject& o, bool global_section) {
-  OcelotAuthenticationOptions a;
-  a.authentication_provider_key = o.string("AuthenticationProviderKey").value_or("");
-  a.authentication_provider_keys = o.strings("AuthenticationProviderKeys").value_or(std::vector<std::string>{});
-  a.allowed_scopes = o.strings("AllowedScopes").value_or(std::vector<std::string>{});
-  a.allow_anonymous = o.boolean("AllowAnonymous");
-  if (global_section) a.route_keys = o.strings("RouteKeys").value_or(std::vector<std::string>{});
-  o.finish();
-  return a;
-}
-
-bool authenticates(const OcelotAuthenticationOptions& a) {
-  if (!a.authentication_provider_key.empty() || !a.allowed_scopes.empty()) return true;
-  for (const auto& k : a.authentication_provider_keys)
-    if (!k.empty()) return true;
-  return false;
-}
-
 OcelotSecurityOptions security(JsonObject& o) {
   OcelotSecurityOptions s;
   s.ip_allowed_list = o.strings("IPAllowedList").value_or(std::vector<std::string>{});

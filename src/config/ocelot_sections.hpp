@@ -1,6 +1,6 @@
 #pragma once
 // Internal to src/config: helpers every part of the ocelot.json loader uses, and the readers of the
-// feature sections (QoSOptions, AuthenticationOptions, …) into their typed structs.
+// feature sections (QoSOptions, SecurityOptions, …) into their typed structs.
 
 #include <cstdint>
 #include <limits>
@@ -48,9 +48,6 @@ void check_token(const std::string& value, const std::string& where, std::string
 OcelotHttpHandlerOptions http_handler(JsonObject& o);
 OcelotQoSOptions qos(JsonObject& o, bool global_section);
 OcelotCacheOptions cache(JsonObject& o, bool global_section);
-OcelotAuthenticationOptions authentication(JsonObject& o, bool global_section);
-/// True when an authentication section asks for authentication.
-bool authenticates(const OcelotAuthenticationOptions& a);
 OcelotSecurityOptions security(JsonObject& o);
 OcelotServiceDiscoveryProvider service_discovery(JsonObject& o);
 void http_version(JsonObject& o, std::string& version, std::string& policy);

@@ -57,6 +57,7 @@ void Filter::on_upstream_request(Exchange&, Request&) const {}
 void Filter::on_complete(const Exchange&, const ExchangeRecord&) const {}
 void Filter::on_response(Exchange&, Response&) const {}
 std::size_t Filter::request_body_limit(const Exchange&) const { return 0; }
+std::unique_ptr<BodyTransform> Filter::request_body_transform(Exchange&) const { return nullptr; }
 ResponseBody Filter::on_response_head(Exchange&, const Response&) const { return {}; }
 
 namespace {

@@ -255,6 +255,30 @@ StreamedResponse FilterHarness::run_response_stream(Response head, std::vector<s
   return out;
 }
 
+StreamedRequestBody FilterHarness::run_request_body(std::vector<std::string> pieces) {
+  Exchange& ex = *state_->exchange;
+  StreamedRequestBody out;
+  std::unique_ptr<BodyTransform> t;
+  if (auto e = guarded([&] { t = state_->filter->request_body_transform(ex); }, "request_body_transform")) {
+    out.error = std::move(e);
+    return out;
+  }
+  out.transformed = static_cast<bool>(t);
+  for (std::size_t i = 0; i <= pieces.size(); ++i) {
+    const bool end = i == pieces.size();
+    std::string piece = end ? std::string() : std::move(pieces[i]);
+    if (t) {
+      if (auto e = transform(*t, piece, end)) {
+        out.error = std::move(*e);
+        return out;
+      }
+    }
+    out.body += piece;
+    out.pieces.push_back(std::move(piece));
+  }
+  return out;
+}
+
 Response FilterHarness::run_response(Response response) {
   Exchange& ex = *state_->exchange;
   auto problem = [&](Error e) {

@@ -306,6 +306,14 @@ void Pipeline::go_upstream() {
   // Transfer-Encoding or a hop-by-hop field goes (two framings would be a smuggling vector).
   // Skipped only when every filter of the route promised it cannot set them.
   if (route_->strip_upstream_framing) strip_framing_fields(out.headers);
+  if (!route_->filters.empty()) {
+    if (auto decided = decide_request_body(out); !decided) {
+      up.balancer->release(*picked_);
+      picked_.reset();
+      fail(std::move(decided).error());
+      return;
+    }
+  }
 
   auto timeout = up.response_timeout;
   if (route_->total_timeout.count() > 0) {
@@ -472,8 +480,8 @@ Result<void> Pipeline::run_transform(BodyTransform& t, std::string& piece, bool 
   }
 }
 
-Result<void> Pipeline::transform_response_piece(std::string& piece, bool end_of_stream) {
-  for (auto& [index, transform] : response_transforms_) {
+Result<void> Pipeline::run_transforms(Transforms& transforms, std::string& piece, bool end_of_stream) {
+  for (auto& [index, transform] : transforms) {
     if (piece.empty() && !end_of_stream) break;  // dropped: later transforms have nothing to see
     if (auto r = run_transform(*transform, piece, end_of_stream); !r) {
       std::string message = "filter '" + std::string(route_->filters[index]->name()) + "' " + r.error().message;
@@ -483,6 +491,38 @@ Result<void> Pipeline::transform_response_piece(std::string& piece, bool end_of_
     }
   }
   return {};
+}
+
+Result<void> Pipeline::transform_response_piece(std::string& piece, bool end_of_stream) {
+  return run_transforms(response_transforms_, piece, end_of_stream);
+}
+
+Result<void> Pipeline::transform_request_piece(std::string& piece, bool end_of_stream) {
+  return run_transforms(request_transforms_, piece, end_of_stream);
+}
+
+Result<void> Pipeline::decide_request_body(Request& upstream_request) {
+  const auto& filters = route_->filters;
+  for (std::size_t i = 0; i < filters.size(); ++i) {
+    std::unique_ptr<BodyTransform> t;
+    try {
+      t = filters[i]->request_body_transform(exchange_);
+    } catch (const std::exception& e) {
+      request_transforms_.clear();
+      return make_error(Errc::FilterThrew,
+                        "filter '" + std::string(filters[i]->name()) + "' threw in request_body_transform: " + e.what());
+    } catch (...) {
+      request_transforms_.clear();
+      return make_error(Errc::FilterThrew,
+                        "filter '" + std::string(filters[i]->name()) + "' threw in request_body_transform");
+    }
+    if (t) request_transforms_.emplace_back(i, std::move(t));
+  }
+  if (request_transforms_.empty() || request_body_streams()) return {};
+  // The whole body (or none) goes through every transform at once; the transport frames the result.
+  auto done = run_transforms(request_transforms_, upstream_request.body, true);
+  request_transforms_.clear();
+  return done;
 }
 
 void Pipeline::complete(bool client_aborted, bool body_broke) {

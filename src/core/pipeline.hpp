@@ -72,6 +72,13 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   Result<void> transform_response_piece(std::string& piece, bool end_of_stream);
   /// The body was larger than every buffer limit asked: the filters see the flag, the body streams.
   void set_response_over_limit() noexcept;
+  /// True when transforms are attached to the request body still to stream upstream (after
+  /// send_upstream was called with request_body_streams() true): the transport must re-frame it
+  /// chunked and pass each piece through transform_request_piece.
+  bool has_request_transforms() const noexcept { return !request_transforms_.empty(); }
+  /// Passes one piece of the streamed request body through the attached transforms, in request
+  /// order. An error: a transform failed or threw (logged here); the upstream request must be aborted.
+  Result<void> transform_request_piece(std::string& piece, bool end_of_stream);
 
  protected:
   /// Sends one attempt upstream; the subclass must call upstream_done() exactly once, on the serial context.
@@ -81,6 +88,10 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   virtual void deliver(Response response) = 0;
   /// Runs `fn` on this exchange's serial context; callable from any thread.
   virtual void post(std::function<void()> fn) = 0;
+
+  /// True when the request body is still on the wire when the upstream request is sent (it will
+  /// stream); false when Request::body is the whole body (the default: Gateway::handle).
+  virtual bool request_body_streams() const { return false; }
 
   /// Gives the exchange's filters these services (Exchange::services()); the default is the
   /// gateway's off-loop services. `services` outlives the exchange.
@@ -112,6 +123,12 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   Result<std::size_t> collect_response_decisions(const Response& head);
   /// One transform's turn on a piece; an error for a failure or a throw.
   Result<void> run_transform(BodyTransform& t, std::string& piece, bool end_of_stream);
+  using Transforms = std::vector<std::pair<std::size_t, std::unique_ptr<BodyTransform>>>;
+  /// Passes a piece through `transforms` in their order; the error names the filter (and is logged).
+  Result<void> run_transforms(Transforms& transforms, std::string& piece, bool end_of_stream);
+  /// Filter::request_body_transform of every filter, in request order, into request_transforms_;
+  /// a whole body goes through them at once. An error: a filter threw or its transform failed.
+  Result<void> decide_request_body(Request& upstream_request);
 
   std::shared_ptr<const Snapshot> snapshot_;
   const CompiledRoute* route_ = nullptr;
@@ -131,7 +148,8 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   // that is already whole). Transforms in response order, each with its filter's index.
   bool response_decided_ = false;
   bool streams_upstream_body_ = false;
-  std::vector<std::pair<std::size_t, std::unique_ptr<BodyTransform>>> response_transforms_;
+  Transforms response_transforms_;
+  Transforms request_transforms_;  // in request order; only while the request body streams
 };
 
 }  // namespace portico::detail

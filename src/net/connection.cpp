@@ -416,6 +416,88 @@ awaitable<bool> read_request_body(ClientConnection& c, NetExchange& ex, std::siz
 
 }  // namespace
 
+/// Waits for the next request on an idle plain-TCP connection with a read into the connection's
+/// small inline area: the reactor reads once when bytes arrive (no speculative read that returns
+/// EAGAIN). If the connection stays idle past idle_park_after, it is parked (the coroutine ends;
+/// only the socket and one readiness wait remain, see Loop::park). False: the connection is over
+/// (closed or parked). True: bytes arrived and the head deadline runs from now.
+awaitable<bool> wait_idle(ClientConnection& c, const ServerOptions& opts, Clock::time_point& head_deadline) {
+  Loop& loop = c.loop;
+  if (c.buffer.capacity() > kKeepBufferBytes) std::string().swap(c.buffer);
+  const bool may_park = opts.keep_alive_idle_timeout > opts.idle_park_after;
+  c.watchdog.arm(may_park ? opts.idle_park_after : opts.keep_alive_idle_timeout);
+  auto [rec, got] = co_await c.stream.read_some(asio::buffer(c.inbuf));
+  const bool fired = c.watchdog.fired();
+  c.watchdog.disarm();
+  if (got == 0) {
+    if (rec && fired && may_park && !loop.draining()) {
+      c.parked = true;
+      loop.park(c.stream.take_socket(), Clock::now() - opts.idle_park_after);
+    } else {
+      c.stream.close();
+    }
+    co_return false;
+  }
+  c.buffer.append(c.inbuf.data(), got);
+  c.state = ClientConnection::State::Head;
+  head_deadline = Clock::now() + opts.request_head_timeout;
+  c.watchdog.arm_at(head_deadline);
+  co_return true;
+}
+
+/// Waits for the next request head (the idle timeout while nothing arrived, then the head
+/// timeout) and scans it within `limits`. nullopt: the connection is over (closed, parked, or
+/// answered with 408 or the scanner's 4xx); the caller just returns.
+awaitable<std::optional<detail::HeadScan>> read_request_head(ClientConnection& c, const ServerOptions& opts,
+                                                             const detail::HeadLimits& limits, std::size_t& scanned) {
+  Loop& loop = c.loop;
+  c.state = c.buffer.empty() ? ClientConnection::State::Idle : ClientConnection::State::Head;
+  if (c.state == ClientConnection::State::Idle && loop.draining()) {
+    c.stream.close();
+    co_return std::nullopt;
+  }
+  Clock::time_point head_deadline = Clock::now() + opts.request_head_timeout;
+  if (c.state == ClientConnection::State::Idle)
+    c.watchdog.arm(opts.keep_alive_idle_timeout);
+  else
+    c.watchdog.arm_at(head_deadline);
+  if (c.state == ClientConnection::State::Idle && !c.stream.is_tls() && !co_await wait_idle(c, opts, head_deadline))
+    co_return std::nullopt;
+  detail::HeadScan scan;
+  for (;;) {
+    // Tolerate CRLFs between pipelined requests (RFC 9112 §2.2), bounded.
+    std::size_t skip = 0;
+    while (skip + 1 < c.buffer.size() && skip < 8 && c.buffer[skip] == '\r' && c.buffer[skip + 1] == '\n') skip += 2;
+    if (skip) {
+      c.buffer.erase(0, skip);
+      scanned = 0;
+    }
+    scan = detail::scan_head(c.buffer, scanned, limits, false);
+    if (scan.state != detail::HeadScan::State::Incomplete) break;
+    if (c.buffer.empty() && c.buffer.capacity() > kKeepBufferBytes) std::string().swap(c.buffer);  // idle: hold nothing
+    auto [ec, n] = co_await c.stream.read_append(c.buffer, kReadChunk);
+    if (ec && n == 0) {
+      if (c.watchdog.fired() && c.state == ClientConnection::State::Head && !c.buffer.empty())
+        co_await write_and_close(c, 408, "the request head did not arrive in time");
+      c.stream.close();
+      co_return std::nullopt;
+    }
+    if (c.state == ClientConnection::State::Idle && !c.buffer.empty()) {
+      c.state = ClientConnection::State::Head;
+      head_deadline = Clock::now() + opts.request_head_timeout;
+      c.watchdog.arm_at(head_deadline);
+    }
+  }
+  c.watchdog.disarm();
+  c.state = ClientConnection::State::Busy;
+  if (scan.state == detail::HeadScan::State::Error) {
+    co_await write_and_close(c, scan.error.status, scan.error.reason);
+    c.stream.close();
+    co_return std::nullopt;
+  }
+  co_return scan;
+}
+
 awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr<ServerTls> tls) {
   std::error_code opt_ec;
   socket.set_option(tcp::no_delay(true), opt_ec);
@@ -440,71 +522,10 @@ awaitable<void> serve_connection(Loop& loop, tcp::socket socket, std::shared_ptr
     const auto& opts = snapshot->options;
     const detail::HeadLimits limits = detail::request_limits(opts);
 
-    // 1. The head: idle timeout while nothing arrived, then the head timeout.
-    c.state = c.buffer.empty() ? ClientConnection::State::Idle : ClientConnection::State::Head;
-    if (c.state == ClientConnection::State::Idle && loop.draining()) break;
-    Clock::time_point head_deadline = Clock::now() + opts.request_head_timeout;
-    if (c.state == ClientConnection::State::Idle)
-      c.watchdog.arm(opts.keep_alive_idle_timeout);
-    else
-      c.watchdog.arm_at(head_deadline);
-    if (c.state == ClientConnection::State::Idle && !c.stream.is_tls()) {
-      // Wait for the next request with a read into the connection's small inline area: the
-      // reactor reads once when bytes arrive (no speculative read that returns EAGAIN). If the
-      // connection stays idle past idle_park_after, it is parked (the coroutine ends; only the
-      // socket and one readiness wait remain, see Loop::park).
-      if (c.buffer.capacity() > kKeepBufferBytes) std::string().swap(c.buffer);
-      const bool may_park = opts.keep_alive_idle_timeout > opts.idle_park_after;
-      c.watchdog.arm(may_park ? opts.idle_park_after : opts.keep_alive_idle_timeout);
-      auto [rec, got] = co_await c.stream.read_some(asio::buffer(c.inbuf));
-      const bool fired = c.watchdog.fired();
-      c.watchdog.disarm();
-      if (got == 0) {
-        if (rec && fired && may_park && !loop.draining()) {
-          c.parked = true;
-          loop.park(c.stream.take_socket(), Clock::now() - opts.idle_park_after);
-        } else {
-          c.stream.close();
-        }
-        co_return;
-      }
-      c.buffer.append(c.inbuf.data(), got);
-      c.state = ClientConnection::State::Head;
-      head_deadline = Clock::now() + opts.request_head_timeout;
-      c.watchdog.arm_at(head_deadline);
-    }
-    detail::HeadScan scan;
-    for (;;) {
-      // Tolerate CRLFs between pipelined requests (RFC 9112 §2.2), bounded.
-      std::size_t skip = 0;
-      while (skip + 1 < c.buffer.size() && skip < 8 && c.buffer[skip] == '\r' && c.buffer[skip + 1] == '\n') skip += 2;
-      if (skip) {
-        c.buffer.erase(0, skip);
-        scanned = 0;
-      }
-      scan = detail::scan_head(c.buffer, scanned, limits, false);
-      if (scan.state != detail::HeadScan::State::Incomplete) break;
-      if (c.buffer.empty() && c.buffer.capacity() > kKeepBufferBytes) std::string().swap(c.buffer);  // idle: hold nothing
-      auto [ec, n] = co_await c.stream.read_append(c.buffer, kReadChunk);
-      if (ec && n == 0) {
-        if (c.watchdog.fired() && c.state == ClientConnection::State::Head && !c.buffer.empty())
-          co_await write_and_close(c, 408, "the request head did not arrive in time");
-        c.stream.close();
-        co_return;
-      }
-      if (c.state == ClientConnection::State::Idle && !c.buffer.empty()) {
-        c.state = ClientConnection::State::Head;
-        head_deadline = Clock::now() + opts.request_head_timeout;
-        c.watchdog.arm_at(head_deadline);
-      }
-    }
-    c.watchdog.disarm();
-    c.state = ClientConnection::State::Busy;
-    if (scan.state == detail::HeadScan::State::Error) {
-      co_await write_and_close(c, scan.error.status, scan.error.reason);
-      c.stream.close();
-      co_return;
-    }
+    // 1. The head.
+    auto scanned_head = co_await read_request_head(c, opts, limits, scanned);
+    if (!scanned_head) co_return;
+    const detail::HeadScan& scan = *scanned_head;
 
     // 2. Parse it.
     detail::RequestHead head;

@@ -90,6 +90,7 @@ class NetExchange final : public detail::Pipeline {
                      std::chrono::milliseconds timeout) override;
   void deliver(Response response) override;
   void post(std::function<void()> fn) override;
+  bool request_body_streams() const override;
 
  private:
   awaitable<void> attempt(Endpoint endpoint, const detail::UpstreamRuntime* upstream, Request request,

@@ -32,13 +32,17 @@ struct BufferLease {
 };
 
 /// Streams the client's body to the upstream with backpressure (read a piece, write it, repeat),
-/// re-chunking unless it is Content-Length framed. An error means the client's body failed (the
-/// upstream connection is closed); a write failure is not one (the upstream may have answered early).
+/// re-chunking unless it is Content-Length framed and untransformed. Each piece passes through the
+/// filters' request body transforms when `transforms` has any. An error means the client's body (or
+/// a transform) failed: the upstream connection is closed before the body's end; a write failure is
+/// not one (the upstream may have answered early).
 awaitable<std::optional<Error>> stream_client_body(ClientConnection& conn, UpstreamConn& c, const ServerOptions& opts,
-                                                   Clock::time_point deadline, std::string_view request_id) {
+                                                   Clock::time_point deadline, std::string_view request_id,
+                                                   detail::Pipeline& transforms) {
   if (!co_await conn.send_continue_if_needed())
     co_return make_error(Errc::BadRequest, "client went away before its body");
-  const bool chunk_out = conn.body.kind() != BodyKind::ContentLength;
+  const bool transformed = transforms.has_request_transforms();
+  const bool chunk_out = transformed || conn.body.kind() != BodyKind::ContentLength;
   std::string piece, out;
   for (;;) {
     piece.clear();
@@ -54,12 +58,19 @@ awaitable<std::optional<Error>> stream_client_body(ClientConnection& conn, Upstr
       c.stream.close();
       co_return make_error(Errc::BodyTooLarge, "request body over max_body_bytes");
     }
+    if (transformed && (step == BodyStep::Data || step == BodyStep::Done)) {
+      if (auto t = transforms.transform_request_piece(piece, conn.body.done()); !t) {
+        c.stream.close();  // the upstream never sees the end of a body the gateway broke off
+        co_return std::move(t).error();
+      }
+      if (step == BodyStep::Done && !piece.empty()) step = BodyStep::Data;  // bytes appended at the end
+    }
     out.clear();
     if (step == BodyStep::Data) {
-      if (chunk_out)
-        detail::append_chunk(piece, out);
-      else
+      if (!chunk_out)
         out = std::move(piece);
+      else if (!piece.empty())  // a transform may hold a piece back (an empty chunk would end the body)
+        detail::append_chunk(piece, out);
       if (conn.body.done() && chunk_out) out += detail::kLastChunk;
     } else if (step == BodyStep::Done) {
       if (chunk_out) out = detail::kLastChunk;
@@ -155,7 +166,7 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
     // Stream the client's body with backpressure: read a piece, write it, repeat (in its own
     // frame: the common bodiless request does not carry its locals).
     if (streaming) {
-      auto failure = co_await stream_client_body(conn, *c, opts, attempt_deadline, exchange().request_id());
+      auto failure = co_await stream_client_body(conn, *c, opts, attempt_deadline, exchange().request_id(), *this);
       if (failure) {
         client_body_failed = true;
         upstream_done(std::move(*failure));
@@ -195,12 +206,15 @@ awaitable<void> NetExchange::attempt(Endpoint ep, const detail::UpstreamRuntime*
   upstream_done(make_error(Errc::UpstreamReset, ep.authority() + " closed a pooled connection and a retry failed"));
 }
 
+bool NetExchange::request_body_streams() const { return !conn.body.done(); }
+
 bool NetExchange::frame_upstream_request(Request& req) {
-  // Framing towards the upstream: the body we have, or the client's still on the wire.
+  // Framing towards the upstream: the body we have, or the client's still on the wire (chunked
+  // when a transform changes it, since its length is then unknown).
   const bool streaming = !conn.body.done();
   req.headers.remove("Expect");
   if (streaming) {
-    if (conn.body.kind() == BodyKind::ContentLength)
+    if (conn.body.kind() == BodyKind::ContentLength && !has_request_transforms())
       req.headers.add("Content-Length", std::to_string(conn.body.remaining()));
     else
       req.headers.add("Transfer-Encoding", "chunked");

@@ -10,43 +10,6 @@ using namespace portico::testing;
 
 // ---- refused: a route must never be served open when it asks for protection -------------------------
 
-TEST_CASE("AuthenticationOptions naming a provider or scopes refuses the route", "[config][ocelot][refuse]") {
-  for (auto auth : {R"({"AuthenticationProviderKey": "Bearer"})", R"({"AuthenticationProviderKeys": ["", "Jwt"]})",
-                    R"({"AllowedScopes": ["orders.read"]})"}) {
-    auto e = load_error(one_route(std::string(R"("AuthenticationOptions": )") + auth));
-    CHECK(e.code == Errc::Unsupported);
-    CHECK(e.where == "Routes[0].AuthenticationOptions");
-    CHECK_THAT(e.message, Catch::StartsWith("authentication is not implemented yet; refusing"));
-  }
-  auto r = config::load_ocelot_file(fixture("refused_authentication.json"));
-  REQUIRE_FALSE(r);
-  CHECK(r.error().code == Errc::Unsupported);
-  CHECK(r.error().where == "Routes[1].AuthenticationOptions");
-}
-
-TEST_CASE("an AuthenticationOptions that names nothing is warned, not refused", "[config][ocelot]") {
-  auto c = load_ok(one_route(R"("AuthenticationOptions": {"AuthenticationProviderKey": "", "AllowedScopes": [],
-                                                           "AllowAnonymous": true})"));
-  CHECK(warning_paths(c) == std::vector<std::string>{"Routes[0].AuthenticationOptions"});
-  REQUIRE(c.route_extras[0].authentication_options.has_value());
-  CHECK(c.route_extras[0].authentication_options->allow_anonymous == true);
-
-  auto e = load_error(one_route(R"("AuthenticationOptions": {"AllowedScopes": "read"})"));
-  CHECK(e.code == Errc::InvalidConfig);
-  CHECK(e.where == "Routes[0].AuthenticationOptions.AllowedScopes");
-  CHECK(e.message == "expected an array, got \"read\"");
-}
-
-TEST_CASE("a non-empty RouteClaimsRequirement refuses the route", "[config][ocelot][refuse]") {
-  auto e = load_error(one_route(R"("RouteClaimsRequirement": {"Role": "Admin"})"));
-  CHECK(e.code == Errc::Unsupported);
-  CHECK(e.where == "Routes[0].RouteClaimsRequirement");
-  CHECK_THAT(e.message, Catch::Contains("refusing"));
-
-  auto c = load_ok(one_route(R"("RouteClaimsRequirement": {})"));
-  CHECK(warning_paths(c) == std::vector<std::string>{"Routes[0].RouteClaimsRequirement"});
-}
-
 TEST_CASE("SecurityOptions with IP lists refuses the route", "[config][ocelot][refuse]") {
   for (auto sec : {R"({"IPAllowedList": ["10.0.0.0/8"]})", R"({"IPBlockedList": ["192.168.1.1-192.168.1.9"]})"}) {
     auto e = load_error(one_route(std::string(R"("SecurityOptions": )") + sec));
@@ -217,37 +180,12 @@ TEST_CASE("warnings of one route come in a fixed order with exact paths", "[conf
   CHECK(warning_paths(c) == std::vector<std::string>{
                                 "Routes[1].DangerousAcceptAnyServerCertificateValidator",
                                 "Routes[1].QoSOptions",
-                                "Routes[1].AuthenticationOptions",
                                 "Routes[1].FileCacheOptions",
                                 "Routes[1].Unknown",
                             });
 }
 
 // ---- GlobalConfiguration sections of later features ----------------------------------------------------
-
-TEST_CASE("global AuthenticationOptions that would apply are refused", "[config][ocelot][refuse]") {
-  auto e = load_error(
-      one_route({}, R"("GlobalConfiguration": {"AuthenticationOptions": {"AuthenticationProviderKeys": ["Bearer"]}})"));
-  CHECK(e.code == Errc::Unsupported);
-  CHECK(e.where == "GlobalConfiguration.AuthenticationOptions");
-
-  // RouteKeys naming a route with that Key: applies.
-  e = load_error(one_route(
-      R"("Key": "k")",
-      R"("GlobalConfiguration": {"AuthenticationOptions": {"AuthenticationProviderKey": "Bearer", "RouteKeys": ["k"]}})"));
-  CHECK(e.where == "GlobalConfiguration.AuthenticationOptions");
-
-  // Covers no route (RouteKeys name none, or every route opts out with AllowAnonymous): warned.
-  auto c = load_ok(one_route(
-      R"("Key": "k")",
-      R"("GlobalConfiguration": {"AuthenticationOptions": {"AuthenticationProviderKey": "Bearer", "RouteKeys": ["other"]}})"));
-  CHECK(warning_paths(c) == std::vector<std::string>{"GlobalConfiguration.AuthenticationOptions"});
-  c = load_ok(
-      one_route(R"("AuthenticationOptions": {"AllowAnonymous": true})",
-                R"("GlobalConfiguration": {"AuthenticationOptions": {"AuthenticationProviderKey": "Bearer"}})"));
-  CHECK(warning_paths(c) ==
-        std::vector<std::string>{"Routes[0].AuthenticationOptions", "GlobalConfiguration.AuthenticationOptions"});
-}
 
 TEST_CASE("global SecurityOptions with IP lists are refused", "[config][ocelot][refuse]") {
   auto e = load_error(one_route({}, R"("GlobalConfiguration": {"SecurityOptions": {"IPBlockedList": ["10.0.0.1"]}})"));
@@ -365,9 +303,9 @@ TEST_CASE("no DelegatingHandlers factory runs for a refused route", "[config][oc
     return request_filter("counting", [](Exchange&) { return FilterResult::next(); });
   });
   auto e = load_error(
-      one_route(R"("DelegatingHandlers": ["Counting"], "AuthenticationOptions": {"AuthenticationProviderKey": "Bearer"})"),
+      one_route(R"("DelegatingHandlers": ["Counting"], "SecurityOptions": {"IPAllowedList": ["10.0.0.0/8"]})"),
       registry);
-  CHECK(e.where == "Routes[0].AuthenticationOptions");
+  CHECK(e.where == "Routes[0].SecurityOptions");
   CHECK(made == 0);
 }
 

@@ -70,7 +70,6 @@ TEST_CASE("fixture: classic ReRoutes file", "[config][ocelot][fixture]") {
   CHECK(warning_paths(c) == std::vector<std::string>{
                                 "GlobalConfiguration.ServiceDiscoveryProvider",
                                 "ReRoutes[0].QoSOptions",
-                                "ReRoutes[0].AuthenticationOptions",
                                 "ReRoutes[0].FileCacheOptions",
                                 "ReRoutes[2].DangerousAcceptAnyServerCertificateValidator",
                                 "Aggregates[0]",

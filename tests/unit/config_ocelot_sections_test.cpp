@@ -208,10 +208,13 @@ TEST_CASE("sections: the registry refuses empty or conflicting entries", "[confi
 TEST_CASE("sections: the built-in table", "[config][ocelot][sections]") {
   config::SectionRegistry s;
   REQUIRE(filters::register_builtin_sections(s));
-  REQUIRE(s.sections().size() == 4);
+  REQUIRE(s.sections().size() == 6);
   CHECK(s.sections()[0].keys == std::vector<std::string>{"UpstreamHeaderTransform", "DownstreamHeaderTransform"});
   CHECK(s.sections()[1].keys == std::vector<std::string>{"RequestIdKey"});
-  CHECK(s.sections()[2].keys == std::vector<std::string>{"RateLimitOptions", "RateLimitPolicies"});
-  CHECK(s.sections()[3].keys == std::vector<std::string>{"ConcurrencyLimit"});
+  CHECK(s.sections()[2].keys ==
+        std::vector<std::string>{"AuthenticationOptions", "RouteClaimsRequirement", "AuthenticationProviders"});
+  CHECK(s.sections()[3].keys == std::vector<std::string>{"CompressionOptions"});
+  CHECK(s.sections()[4].keys == std::vector<std::string>{"RateLimitOptions", "RateLimitPolicies"});
+  CHECK(s.sections()[5].keys == std::vector<std::string>{"ConcurrencyLimit"});
   CHECK_FALSE(filters::register_builtin_sections(s));  // twice: its keys are taken
 }

@@ -116,3 +116,25 @@ TEST_CASE("handle: a filter's answer goes through the transforms of the filters 
   CHECK(r.status == 403);
   CHECK(r.body == "NO");
 }
+
+TEST_CASE("handle: a request body transform runs over the whole body; the upstream gets its new length",
+          "[gateway][bodies]") {
+  std::string seen_body, seen_length;
+  auto transport = std::make_shared<FakeTransport>([&](const Endpoint&, const Request& req) -> Result<Response> {
+    seen_body = req.body;
+    seen_length = std::string(req.headers.get("Content-Length").value_or(""));
+    return Response::text(200, "ok");
+  });
+  Gateway gw(transport);
+  gw.set_log_sink([](LogLevel, std::string_view) {});
+  Config c;
+  c.add(Upstream("svc").endpoint("10.0.0.1", 80));
+  Route r("x");
+  r.path("/x").to("svc").filter(request_upper("!")).filter(request_count());
+  c.add(std::move(r));
+  REQUIRE(gw.apply(c));
+  auto res = gw.handle(Request::make("POST", "/x", {{"Host", "h"}}, "abc"));
+  CHECK(res.status == 200);
+  CHECK(seen_body == "ABC!\n4");  // request order: upper-case, then count
+  CHECK(seen_length == "6");
+}

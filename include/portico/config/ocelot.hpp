@@ -22,16 +22,6 @@ namespace portico::config {
 /// the file's order and key spelling are kept.
 using StringPairs = std::vector<std::pair<std::string, std::string>>;
 
-/// `AuthenticationOptions` (route, or GlobalConfiguration in Ocelot 24.1+). Parsed and validated;
-/// a section that asks for authentication is refused until Portico implements it.
-struct OcelotAuthenticationOptions {
-  std::string authentication_provider_key;                ///< classic single scheme
-  std::vector<std::string> authentication_provider_keys;  ///< 24.1+: several schemes
-  std::vector<std::string> allowed_scopes;
-  std::optional<bool> allow_anonymous;  ///< 24.1+
-  std::vector<std::string> route_keys;  ///< global only: the routes it applies to
-};
-
 /// `FileCacheOptions` (classic) / `CacheOptions` (24.1+).
 struct OcelotCacheOptions {
   std::optional<std::int64_t> ttl_seconds;
@@ -107,8 +97,6 @@ struct OcelotAggregate {
 /// are read by the loader's section table (portico/config/sections.hpp) into filters instead.
 struct OcelotRouteExtras {
   std::string route_id;  ///< the Route's id (Key, or "route-<i>")
-  std::optional<OcelotAuthenticationOptions> authentication_options;
-  StringPairs route_claims_requirement;
   std::optional<OcelotSecurityOptions> security_options;
   std::optional<OcelotCacheOptions> cache_options;  ///< FileCacheOptions | CacheOptions
   std::optional<OcelotQoSOptions> qos_options;
@@ -124,7 +112,6 @@ struct OcelotRouteExtras {
 
 /// GlobalConfiguration keys that later features implement, parsed and type-checked now.
 struct OcelotGlobalExtras {
-  std::optional<OcelotAuthenticationOptions> authentication_options;
   std::optional<OcelotQoSOptions> qos_options;
   std::optional<OcelotCacheOptions> cache_options;
   std::optional<OcelotSecurityOptions> security_options;

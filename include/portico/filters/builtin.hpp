@@ -12,6 +12,7 @@ namespace portico::filters {
 
 /// Adds every built-in filter's factory to `registry` under its name. Each factory reads its own
 /// JSON shape (documented on the filter's page); an unknown key is an error at its path.
+///   "Compression":     {"Algorithms": ["br", "gzip"], "MinBytes": 1024, "GzipLevel": 6, "BrotliQuality": 4}
 ///   "HeaderTransform": {"Upstream": {"X-A": "v"}, "Downstream": {"Location": "a, b"}, "BaseUrl": "https://gw"}
 ///   "RequestId":       {"Header": "X-Request-Id", "ReturnOnResponse": true}
 void register_builtin_filters(FilterRegistry& registry);
@@ -19,6 +20,9 @@ void register_builtin_filters(FilterRegistry& registry);
 /// Adds the ocelot.json sections the built-in filters read to `sections`, in this order:
 ///   UpstreamHeaderTransform + DownstreamHeaderTransform → one header transform (route and global)
 ///   RequestIdKey → request id (route and global; "" counts as absent)
+///   AuthenticationOptions + RouteClaimsRequirement + AuthenticationProviders (GlobalConfiguration)
+///     → the route's authentication and authorization (JWT and API-key providers)
+///   CompressionOptions → compression (route and global, merged key by key; "Enabled": false turns it off)
 ///   RateLimitOptions + RateLimitPolicies → one rate limit (route and global; filters/rate_limit.hpp)
 ///   ConcurrencyLimit → concurrency limit (route and global, a counter per route)
 /// load_ocelot always reads these first (a host's SectionRegistry holds only its own sections, so a

@@ -107,6 +107,17 @@ struct StreamedResponse {
   std::optional<Error> error;
 };
 
+/// What came out of a request body sent through the filter's request body transform
+/// (run_request_body).
+struct StreamedRequestBody {
+  std::string body;                 ///< all that went upstream
+  std::vector<std::string> pieces;  ///< what went upstream per input piece, then for the end
+  bool transformed = false;         ///< the filter attached a BodyTransform (request_body_transform)
+  /// The transform failed or threw: the engine closes the upstream connection before the body's
+  /// end and answers 500 (`body` holds what came out before).
+  std::optional<Error> error;
+};
+
 /// One filter and one exchange. Use from one thread; a Deferred the filter took may be completed
 /// from any thread (wait() blocks until it is). Blocking filters run on the calling thread.
 class FilterHarness {
@@ -148,6 +159,10 @@ class FilterHarness {
   /// Waits until a Pending request phase completes, at most `timeout`; true if it did.
   bool wait(std::chrono::milliseconds timeout);
 
+  /// Runs Filter::request_body_transform (as the engine does once on_request continued) and sends
+  /// the request body, given in `pieces`, through the transform it attached: each piece, then the
+  /// end of the stream (an empty piece). With no transform the pieces come out unchanged.
+  StreamedRequestBody run_request_body(std::vector<std::string> pieces);
   /// Runs on_upstream_request on `upstream` (the request as the engine would send it) and returns it.
   Request run_upstream_request(Request upstream);
   /// Runs the response phase on `response` as the engine does for a body that is already whole

@@ -3,6 +3,8 @@
 
 #include "portico/filters/builtin.hpp"
 
+#include "filters/auth/ocelot_section.hpp"
+#include "filters/compression/ocelot_section.hpp"
 #include "portico/config/sections.hpp"
 #include "portico/filters/header_transform.hpp"
 #include "portico/filters/request_id.hpp"
@@ -85,6 +87,7 @@ Result<FilterPtr> request_id_section(const config::SectionInput& in) {
 }  // namespace
 
 void register_builtin_filters(FilterRegistry& registry) {
+  registry.add("Compression", detail::compression_from);
   registry.add("HeaderTransform", header_transform_from);
   registry.add("RequestId", request_id_from);
 }
@@ -93,6 +96,9 @@ Result<void> register_builtin_sections(config::SectionRegistry& sections) {
   const config::Section builtin[] = {
       {.keys = {"UpstreamHeaderTransform", "DownstreamHeaderTransform"}, .factory = header_transform_section},
       {.keys = {"RequestIdKey"}, .empty_string_is_absent = true, .factory = request_id_section},
+      {.keys = {"AuthenticationOptions", "RouteClaimsRequirement", "AuthenticationProviders"},
+       .factory = auth::ocelot_authentication_section},
+      {.keys = {"CompressionOptions"}, .allow_global = true, .factory = detail::compression_section},
       {.keys = {"RateLimitOptions", "RateLimitPolicies"}, .factory = detail::rate_limit_section},
       {.keys = {"ConcurrencyLimit"}, .factory = detail::concurrency_limit_section},
   };

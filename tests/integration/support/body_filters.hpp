@@ -1,9 +1,11 @@
 #pragma once
-// Test support: filters that make per-response body decisions (Filter::on_response_head), shared
-// by the harness, Gateway::handle and socket tests of streamed bodies.
+// Test support: filters that make per-request body decisions (Filter::on_response_head and
+// Filter::request_body_transform), shared by the harness, Gateway::handle and socket tests of
+// streamed bodies.
 
 #include <atomic>
 #include <cctype>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -134,5 +136,37 @@ class OutcomeObserver final : public Filter {
   mutable std::atomic<int> error{-1};
   mutable std::atomic<int> calls{0};
 };
+
+/// Attaches the transform `make` returns to every request body (Filter::request_body_transform)
+/// and marks the upstream request (X-Request-Transformed: <name>, in on_upstream_request).
+class RequestTransformFilter final : public Filter {
+ public:
+  using Make = std::function<std::unique_ptr<BodyTransform>()>;
+  RequestTransformFilter(std::string name, Make make) : name_(std::move(name)), make_(std::move(make)) {}
+  std::string_view name() const noexcept override { return name_; }
+  void on_upstream_request(Exchange&, Request& upstream) const override {
+    upstream.headers.add("X-Request-Transformed", name_);
+  }
+  std::unique_ptr<BodyTransform> request_body_transform(Exchange&) const override { return make_(); }
+
+ private:
+  std::string name_;
+  Make make_;
+};
+
+/// Request bodies upper-cased, `trailer` appended at their end.
+inline FilterPtr request_upper(std::string trailer = {}) {
+  return std::make_shared<RequestTransformFilter>(
+      "request-upper", [trailer] { return std::make_unique<UpperTransform>(trailer); });
+}
+/// Request bodies counted ("\n<count>" appended at their end).
+inline FilterPtr request_count() {
+  return std::make_shared<RequestTransformFilter>("request-count", [] { return std::make_unique<CountTransform>(); });
+}
+/// Request bodies pass `ok_bytes`, then the transform fails (or throws).
+inline FilterPtr request_failing(std::size_t ok_bytes, bool throws) {
+  return std::make_shared<RequestTransformFilter>(
+      "request-failing", [=] { return std::make_unique<FailingTransform>(ok_bytes, throws); });
+}
 
 }  // namespace portico::testing

@@ -114,3 +114,35 @@ TEST_CASE("lambda filters ask for bodies through their options", "[filters][bodi
   CHECK(over.over_limit);
   CHECK(over.response.body == "abcde");
 }
+
+TEST_CASE("harness: a request body transform sees each piece, then the end", "[filters][bodies]") {
+  FilterHarness h(request_upper("!"));
+  h.request("POST", "/up", {{"Content-Type", "text/plain"}});
+  REQUIRE(h.run_request().next());
+  auto out = h.run_request_body({"ab", "cd"});
+  CHECK_FALSE(out.error);
+  CHECK(out.transformed);
+  REQUIRE(out.pieces.size() == 3);
+  CHECK(out.pieces[0] == "AB");
+  CHECK(out.pieces[2] == "!");
+  CHECK(out.body == "ABCD!");
+}
+
+TEST_CASE("harness: without a request body transform the body passes unchanged; a failing one stops it",
+          "[filters][bodies]") {
+  SECTION("none") {
+    FilterHarness h(std::make_shared<UpperFilter>());  // transforms responses only
+    h.request("POST", "/up");
+    auto out = h.run_request_body({"ab", "cd"});
+    CHECK_FALSE(out.transformed);
+    CHECK(out.body == "abcd");
+  }
+  SECTION("failing") {
+    FilterHarness h(request_failing(3, true));
+    h.request("POST", "/up");
+    auto out = h.run_request_body({"ab", "cd"});
+    REQUIRE(out.error);
+    CHECK(out.error->code == Errc::FilterThrew);
+    CHECK(out.body == "ab");
+  }
+}
