@@ -80,7 +80,6 @@ class Loader {
       for (dom::element r : *routes) route(r, i++);
     }
     check_duplicate_routes();
-    check_global_protection();
 
     if (auto aggregates = root.array("Aggregates")) {
       std::size_t i = 0;
@@ -143,7 +142,6 @@ class Loader {
       extras.cache_options = cache(*o, true);
       warn(o->path(), "caching is not implemented yet; the key is ignored");
     }
-    if (auto o = g.object("RateLimitOptions")) extras.rate_limit_options = rate_limit(*o, true);
     if (auto o = g.object("ServiceDiscoveryProvider")) {
       extras.service_discovery_provider = service_discovery(*o);
       warn(o->path(), "service discovery is not supported; the key is ignored");
@@ -434,14 +432,6 @@ class Loader {
 
   // The keys that later features implement: typed now; refused when they would protect something.
   void route_extras(JsonObject& r, OcelotRouteExtras& x) {
-    if (auto o = r.object("RateLimitOptions")) {
-      x.rate_limit_options = rate_limit(*o, false);
-      if (limits_requests(*x.rate_limit_options))
-        fail(Errc::Unsupported, o->path(),
-             "rate limiting is not implemented yet; refusing to serve this route without its limit "
-             "(set EnableRateLimiting to false to serve it unlimited)");
-      warn(o->path(), "rate limiting is not implemented yet; the key is ignored (it enables no limit)");
-    }
     if (r.has("FileCacheOptions") && r.has("CacheOptions"))
       fail(r.path_of("CacheOptions"),
            "both FileCacheOptions and CacheOptions are given; they are two names of one setting: keep one");
@@ -542,23 +532,6 @@ class Loader {
       sig += '\1';
     }
     return sig;
-  }
-
-  // Global sections that would protect routes the gateway cannot protect yet.
-  void check_global_protection() {
-    const auto& g = out_.global;
-    auto any_route = [&](const std::vector<std::string>& route_keys, auto&& exempt) {
-      for (std::size_t i = 0; i < facts_.size(); ++i)
-        if (applies(route_keys, facts_[i].key) && !exempt(i)) return true;
-      return false;
-    };
-    if (g.rate_limit_options) {
-      auto never = [](std::size_t) { return false; };
-      if (limits_requests(*g.rate_limit_options) && any_route(g.rate_limit_options->route_keys, never))
-        fail(Errc::Unsupported, "GlobalConfiguration.RateLimitOptions",
-             "rate limiting is not implemented yet; refusing to serve the routes it covers without their limit");
-      warn("GlobalConfiguration.RateLimitOptions", "rate limiting is not implemented yet; the key is ignored");
-    }
   }
 
   // ---- Aggregates -----------------------------------------------------------------------------

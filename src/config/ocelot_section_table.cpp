@@ -105,8 +105,9 @@ void SectionTable::apply(JsonObject& r, const RouteFacts& facts, Route& route) {
 
     const JsonNode global = object_node(inherited, "GlobalConfiguration");
     const JsonNode node = JsonNode::merge(global, object_node(own, r.path()));
-    const SectionInput input{node,         facts.id,       facts.key, r.path(), facts.upstream_path_template,
-                             facts.base_url, global.size() ? global : JsonNode{}};
+    std::vector<Warning> warned;
+    const SectionInput input{node,           facts.id, facts.key, r.path(), facts.upstream_path_template,
+                             facts.base_url, global.size() ? global : JsonNode{}, &warned};
     Result<FilterPtr> made = FilterPtr{};
     try {
       made = section.factory(input);
@@ -119,6 +120,7 @@ void SectionTable::apply(JsonObject& r, const RouteFacts& facts, Route& route) {
       const auto& e = made.error();
       fail(e.code, e.where.empty() ? first_path : e.where, e.message);
     }
+    for (auto& w : warned) warn_once(r, std::move(w));
     for (const auto& key : section.keys)
       for (auto& w : node[key].unread_keys_below()) warn_once(r, std::move(w));
     if (*made) route.filter(std::move(*made));

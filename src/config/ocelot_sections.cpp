@@ -21,21 +21,6 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
   return false;
 }
 
-// "Period"/"Wait": a decimal number and an optional unit ms|s|m|h|d (no unit: milliseconds, 25.0).
-bool is_rate_period(std::string_view s) {
-  s = detail::trim(s);
-  std::size_t i = 0;
-  while (i < s.size() && detail::is_digit(s[i])) ++i;
-  if (i == 0) return false;
-  if (i < s.size() && s[i] == '.') {
-    std::size_t j = ++i;
-    while (i < s.size() && detail::is_digit(s[i])) ++i;
-    if (i == j) return false;
-  }
-  auto unit = s.substr(i);
-  return unit.empty() || unit == "ms" || unit == "s" || unit == "m" || unit == "h" || unit == "d";
-}
-
 // Ocelot's template rules (a path starting with '/', no scheme, no '//'), checked here so the messages
 // speak ocelot.json; the router checks the template syntax itself.
 void check_ocelot_template(const std::string& t, const std::string& where) {
@@ -107,53 +92,6 @@ OcelotCacheOptions cache(JsonObject& o, bool global_section) {
   if (global_section) c.route_keys = o.strings("RouteKeys").value_or(std::vector<std::string>{});
   o.finish();
   return c;
-}
-
-OcelotRateLimitOptions rate_limit(JsonObject& o, bool global_section) {
-  OcelotRateLimitOptions r;
-  r.enable_rate_limiting = o.boolean("EnableRateLimiting");
-  r.client_whitelist = o.strings("ClientWhitelist").value_or(std::vector<std::string>{});
-  r.period = o.string("Period").value_or("");
-  if (!r.period.empty() && !is_rate_period(r.period))
-    fail(o.path_of("Period"),
-         "expected a period such as \"1s\", \"5m\", \"1.5h\", \"1d\" or \"500ms\", got " + json_quote(r.period));
-  r.period_timespan = o.number("PeriodTimespan", 0.0, 1e9);
-  r.limit = o.integer("Limit", 0, std::numeric_limits<std::int64_t>::max());
-  r.wait = o.string("Wait").value_or("");
-  if (!r.wait.empty() && !is_rate_period(r.wait))
-    fail(o.path_of("Wait"), "expected a period such as \"1s\", \"5m\" or \"500ms\", got " + json_quote(r.wait));
-  if (auto v = o.string("ClientIdHeader"); v && !v->empty()) {
-    check_token(*v, o.path_of("ClientIdHeader"), "a header name");
-    r.client_id_header = *v;
-  }
-  bool has_disable = o.has("DisableRateLimitHeaders");
-  if (has_disable && o.has("EnableHeaders"))
-    fail(o.path_of("EnableHeaders"),
-         "both DisableRateLimitHeaders and EnableHeaders are given; they are two names of one setting: keep one");
-  if (has_disable) {
-    if (auto d = o.boolean("DisableRateLimitHeaders")) r.enable_headers = !*d;
-  } else {
-    r.enable_headers = o.boolean("EnableHeaders");
-  }
-  auto status =
-      read_aliased(o, "HttpStatusCode", "StatusCode", [&](std::string_view k) { return o.integer(k, 100, 599); });
-  if (status) r.status_code = static_cast<int>(*status);
-  r.quota_message = read_aliased(o, "QuotaExceededMessage", "QuotaMessage", [&](std::string_view k) {
-                      return o.string(k);
-                    }).value_or("");
-  r.key_prefix = read_aliased(o, "RateLimitCounterPrefix", "KeyPrefix", [&](std::string_view k) {
-                   return o.string(k);
-                 }).value_or("");
-  if (global_section) r.route_keys = o.strings("RouteKeys").value_or(std::vector<std::string>{});
-  o.finish();
-  return r;
-}
-
-// True when the rule limits requests (classic: EnableRateLimiting true; 25.0: the section with a
-// Limit or Period and EnableRateLimiting not false).
-bool limits_requests(const OcelotRateLimitOptions& r) {
-  if (r.enable_rate_limiting) return *r.enable_rate_limiting;
-  return r.limit.has_value() || !r.period.empty();
 }
 
 OcelotServiceDiscoveryProvider service_discovery(JsonObject& o) {

@@ -1,6 +1,6 @@
 #pragma once
 // Internal to src/config: helpers every part of the ocelot.json loader uses, and the readers of the
-// feature sections (QoSOptions, RateLimitOptions, …) into their typed structs.
+// feature sections (QoSOptions, …) into their typed structs.
 
 #include <cstdint>
 #include <limits>
@@ -40,8 +40,6 @@ auto read_aliased(JsonObject& o, std::string_view classic, std::string_view curr
   return read(has_classic ? classic : current);
 }
 
-/// "Period"/"Wait": a decimal number and an optional unit ms|s|m|h|d (no unit: milliseconds, 25.0).
-bool is_rate_period(std::string_view s);
 /// Ocelot's template rules (a path starting with '/', no scheme, no '//'), in ocelot.json's words.
 void check_ocelot_template(const std::string& t, const std::string& where);
 void check_token(const std::string& value, const std::string& where, std::string_view what);
@@ -50,9 +48,6 @@ void check_token(const std::string& value, const std::string& where, std::string
 OcelotHttpHandlerOptions http_handler(JsonObject& o);
 OcelotQoSOptions qos(JsonObject& o, bool global_section);
 OcelotCacheOptions cache(JsonObject& o, bool global_section);
-OcelotRateLimitOptions rate_limit(JsonObject& o, bool global_section);
-/// True when a rate-limit section would limit requests (enabled with a limit).
-bool limits_requests(const OcelotRateLimitOptions& r);
 OcelotServiceDiscoveryProvider service_discovery(JsonObject& o);
 void http_version(JsonObject& o, std::string& version, std::string& policy);
 /// GlobalConfiguration.ServerOptions into `o`; its Certificates into `certificates`.

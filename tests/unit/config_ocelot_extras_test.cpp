@@ -10,65 +10,6 @@ using namespace portico::testing;
 
 // ---- refused: a route must never be served open when it asks for protection -------------------------
 
-TEST_CASE("RateLimitOptions that limit requests refuse the route", "[config][ocelot][refuse]") {
-  SECTION("classic: EnableRateLimiting true") {
-    auto e = load_error(one_route(R"("RateLimitOptions": {"EnableRateLimiting": true, "Period": "1s", "Limit": 5})"));
-    CHECK(e.code == Errc::Unsupported);
-    CHECK(e.where == "Routes[0].RateLimitOptions");
-    CHECK_THAT(e.message, Catch::StartsWith("rate limiting is not implemented yet; refusing"));
-  }
-  SECTION("as a string") {
-    auto e = load_error(one_route(R"("RateLimitOptions": {"EnableRateLimiting": "true"})"));
-    CHECK(e.where == "Routes[0].RateLimitOptions");
-  }
-  SECTION("25.0: the section with Limit and Period enables it") {
-    auto r = config::load_ocelot_file(fixture("refused_rate_limit.json"));
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == Errc::Unsupported);
-    CHECK(r.error().where == "Routes[0].RateLimitOptions");
-  }
-}
-
-TEST_CASE("RateLimitOptions that limit nothing are typed and warned", "[config][ocelot]") {
-  auto c = load_ok(one_route(R"("RateLimitOptions": {"ClientWhitelist": ["ops"], "EnableRateLimiting": false,
-      "Period": "1.5m", "PeriodTimespan": "2.5", "Limit": "100", "Wait": "500ms", "ClientIdHeader": "Oc-Client",
-      "EnableHeaders": false, "StatusCode": 503, "QuotaMessage": "slow down", "KeyPrefix": "gw"})"));
-  CHECK(warning_paths(c) == std::vector<std::string>{"Routes[0].RateLimitOptions"});
-  CHECK(c.warnings[0].message == "rate limiting is not implemented yet; the key is ignored (it enables no limit)");
-  const auto& r = *c.route_extras[0].rate_limit_options;
-  CHECK(r.enable_rate_limiting == false);
-  CHECK(r.client_whitelist == std::vector<std::string>{"ops"});
-  CHECK(r.period == "1.5m");
-  CHECK(r.period_timespan == 2.5);
-  CHECK(r.limit == 100);
-  CHECK(r.wait == "500ms");
-  CHECK(r.client_id_header == "Oc-Client");
-  CHECK(r.enable_headers == false);
-  CHECK(r.status_code == 503);
-  CHECK(r.quota_message == "slow down");
-  CHECK(r.key_prefix == "gw");
-
-  auto only_whitelist = load_ok(one_route(R"("RateLimitOptions": {"ClientWhitelist": []})"));
-  CHECK(warning_paths(only_whitelist) == std::vector<std::string>{"Routes[0].RateLimitOptions"});
-}
-
-TEST_CASE("RateLimitOptions values are validated", "[config][ocelot]") {
-  auto e = load_error(one_route(R"("RateLimitOptions": {"EnableRateLimiting": false, "Period": "1 minute"})"));
-  CHECK(e.where == "Routes[0].RateLimitOptions.Period");
-  CHECK_THAT(e.message, Catch::Contains("\"1 minute\""));
-  e = load_error(
-      one_route(R"("RateLimitOptions": {"EnableRateLimiting": false, "HttpStatusCode": 429, "StatusCode": 429})"));
-  CHECK(e.where == "Routes[0].RateLimitOptions.StatusCode");
-  CHECK_THAT(e.message, Catch::Contains("both HttpStatusCode and StatusCode"));
-  e = load_error(one_route(R"("RateLimitOptions": {"EnableRateLimiting": false, "HttpStatusCode": 42})"));
-  CHECK(e.where == "Routes[0].RateLimitOptions.HttpStatusCode");
-  CHECK(e.message == "expected an integer 100..599, got 42");
-  e = load_error(one_route(R"("RateLimitOptions": {"EnableRateLimiting": false, "Limit": -1})"));
-  CHECK(e.where == "Routes[0].RateLimitOptions.Limit");
-  e = load_error(one_route(R"("RateLimitOptions": {"DisableRateLimitHeaders": true, "EnableHeaders": true})"));
-  CHECK(e.where == "Routes[0].RateLimitOptions.EnableHeaders");
-}
-
 TEST_CASE("ChangeDownstreamPathTemplate refuses the route when it sets something", "[config][ocelot][refuse]") {
   auto e = load_error(one_route(R"("ChangeDownstreamPathTemplate": {"userId": "Claims[sub] > value[1] > |"})"));
   CHECK(e.code == Errc::Unsupported);
@@ -231,29 +172,6 @@ TEST_CASE("warnings of one route come in a fixed order with exact paths", "[conf
 
 // ---- GlobalConfiguration sections of later features ----------------------------------------------------
 
-TEST_CASE("global RateLimitOptions that would limit routes are refused", "[config][ocelot][refuse]") {
-  auto e = load_error(one_route(
-      {}, R"("GlobalConfiguration": {"RateLimitOptions": {"EnableRateLimiting": true, "Limit": 10, "Period": "1s"}})"));
-  CHECK(e.code == Errc::Unsupported);
-  CHECK(e.where == "GlobalConfiguration.RateLimitOptions");
-  e = load_error(one_route({}, R"("GlobalConfiguration": {"RateLimitOptions": {"Limit": 10, "Period": "1s"}})"));
-  CHECK(e.where == "GlobalConfiguration.RateLimitOptions");
-
-  // The classic global section only configures responses: warned and kept.
-  auto c = load_ok(one_route({}, R"("GlobalConfiguration": {"RateLimitOptions": {"ClientIdHeader": "ClientId",
-      "QuotaExceededMessage": "no", "RateLimitCounterPrefix": "oc", "DisableRateLimitHeaders": true, "HttpStatusCode": 418}})"));
-  CHECK(warning_paths(c) == std::vector<std::string>{"GlobalConfiguration.RateLimitOptions"});
-  const auto& r = *c.global.rate_limit_options;
-  CHECK(r.client_id_header == "ClientId");
-  CHECK(r.quota_message == "no");
-  CHECK(r.key_prefix == "oc");
-  CHECK(r.enable_headers == false);
-  CHECK(r.status_code == 418);
-
-  // A rule for routes that do not exist covers nothing.
-  c = load_ok(one_route(
-      {}, R"("GlobalConfiguration": {"RateLimitOptions": {"Limit": 1, "Period": "1s", "RouteKeys": ["none"]}})"));
-  CHECK(warning_paths(c) == std::vector<std::string>{"GlobalConfiguration.RateLimitOptions"});
 }
 
 TEST_CASE("global QoS, cache, service discovery, metadata options and transforms are typed and warned",

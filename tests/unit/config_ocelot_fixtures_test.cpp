@@ -62,20 +62,16 @@ TEST_CASE("fixture: classic ReRoutes file", "[config][ocelot][fixture]") {
   REQUIRE(c.route_extras.size() == 3);
   CHECK(c.route_extras[0].cache_options->ttl_seconds == 0);
   CHECK(c.route_extras[0].qos_options->minimum_throughput == 3);
-  CHECK(c.route_extras[0].rate_limit_options->enable_rate_limiting == false);
-  CHECK(c.route_extras[0].rate_limit_options->period == "1s");
+  for (const auto& f : routes[0].filters()) CHECK(f->name() != "ocelot_rate_limit");  // EnableRateLimiting false
   REQUIRE_FALSE(routes[0].filters().empty());
   CHECK(routes[0].filters().back()->name() == "request_id");
-  CHECK(c.global.rate_limit_options->quota_message == "Slow down");
   CHECK(c.global.service_discovery_provider->port == 8500);
 
   CHECK(warning_paths(c) == std::vector<std::string>{
                                 "GlobalConfiguration.ServiceDiscoveryProvider",
                                 "ReRoutes[0].QoSOptions",
-                                "ReRoutes[0].RateLimitOptions",
                                 "ReRoutes[0].FileCacheOptions",
                                 "ReRoutes[2].DangerousAcceptAnyServerCertificateValidator",
-                                "GlobalConfiguration.RateLimitOptions",
                                 "Aggregates[0]",
                             });
   CHECK(warning_at(c, "ReRoutes[0].FileCacheOptions") == "caching is not implemented yet; the key is ignored");

@@ -199,16 +199,16 @@ TEST_CASE("sections: the registry refuses empty or conflicting entries", "[confi
   CHECK(e.code == Errc::InvalidArgument);
   CHECK(e.where == "OcelotLoadOptions::sections");
   config::SectionRegistry loader_key;
-  REQUIRE(loader_key.add({.keys = {"RateLimitOptions"}, .factory = factory}));
+  REQUIRE(loader_key.add({.keys = {"UpstreamPathTemplate"}, .factory = factory}));
   e = error_with(loader_key, one_route());
   CHECK(e.code == Errc::InvalidArgument);
-  CHECK_THAT(e.message, Catch::Contains("\"RateLimitOptions\" is read by the ocelot.json loader itself"));
+  CHECK_THAT(e.message, Catch::Contains("\"UpstreamPathTemplate\" is read by the ocelot.json loader itself"));
 }
 
 TEST_CASE("sections: the built-in table", "[config][ocelot][sections]") {
   config::SectionRegistry s;
   REQUIRE(filters::register_builtin_sections(s));
-  REQUIRE(s.sections().size() == 5);
+  REQUIRE(s.sections().size() == 7);
   CHECK(s.sections()[0].keys == std::vector<std::string>{"UpstreamHeaderTransform", "DownstreamHeaderTransform"});
   CHECK(s.sections()[1].keys == std::vector<std::string>{"RequestIdKey"});
   CHECK(s.sections()[2].keys ==
@@ -216,5 +216,7 @@ TEST_CASE("sections: the built-in table", "[config][ocelot][sections]") {
                                  "AddClaimsToRequest", "AddHeadersToRequest", "AddQueriesToRequest"});
   CHECK(s.sections()[3].keys == std::vector<std::string>{"CompressionOptions"});
   CHECK(s.sections()[4].keys == std::vector<std::string>{"SecurityOptions"});
+  CHECK(s.sections()[5].keys == std::vector<std::string>{"RateLimitOptions", "RateLimitPolicies"});
+  CHECK(s.sections()[6].keys == std::vector<std::string>{"ConcurrencyLimit"});
   CHECK_FALSE(filters::register_builtin_sections(s));  // twice: its keys are taken
 }

@@ -22,24 +22,6 @@ namespace portico::config {
 /// the file's order and key spelling are kept.
 using StringPairs = std::vector<std::pair<std::string, std::string>>;
 
-/// `RateLimitOptions`: the union of the route rule and the global section, classic and 24.1/25.0
-/// names. Where a classic name and its new name mean the same thing they share one field (giving
-/// both in one section is an error).
-struct OcelotRateLimitOptions {
-  std::optional<bool> enable_rate_limiting;  ///< absent: enabled by Limit/Period (25.0 semantics)
-  std::vector<std::string> client_whitelist;
-  std::string period;                     ///< "1s", "5m", "1.5h", "333" (ms)
-  std::optional<double> period_timespan;  ///< seconds
-  std::optional<std::int64_t> limit;
-  std::string wait;                     ///< 25.0
-  std::string client_id_header;         ///< ClientIdHeader
-  std::optional<bool> enable_headers;   ///< EnableHeaders, or !DisableRateLimitHeaders
-  std::optional<int> status_code;       ///< StatusCode | HttpStatusCode
-  std::string quota_message;            ///< QuotaMessage | QuotaExceededMessage
-  std::string key_prefix;               ///< KeyPrefix | RateLimitCounterPrefix
-  std::vector<std::string> route_keys;  ///< global only (24.1+)
-};
-
 /// `FileCacheOptions` (classic) / `CacheOptions` (24.1+).
 struct OcelotCacheOptions {
   std::optional<std::int64_t> ttl_seconds;
@@ -108,7 +90,6 @@ struct OcelotAggregate {
 /// are read by the loader's section table (portico/config/sections.hpp) into filters instead.
 struct OcelotRouteExtras {
   std::string route_id;  ///< the Route's id (Key, or "route-<i>")
-  std::optional<OcelotRateLimitOptions> rate_limit_options;
   std::optional<OcelotCacheOptions> cache_options;  ///< FileCacheOptions | CacheOptions
   std::optional<OcelotQoSOptions> qos_options;
   StringPairs change_downstream_path_template;  ///< claims → path placeholders
@@ -120,7 +101,6 @@ struct OcelotRouteExtras {
 
 /// GlobalConfiguration keys that later features implement, parsed and type-checked now.
 struct OcelotGlobalExtras {
-  std::optional<OcelotRateLimitOptions> rate_limit_options;
   std::optional<OcelotQoSOptions> qos_options;
   std::optional<OcelotCacheOptions> cache_options;
   std::optional<OcelotServiceDiscoveryProvider> service_discovery_provider;

@@ -32,6 +32,8 @@ struct SectionInput {
   /// SecurityOptions); absent when GlobalConfiguration has none or the section takes no global keys.
   /// Read settings through `node` otherwise: unread keys are warned from it.
   JsonNode global;
+  /// Where the factory adds warnings (a value it replaced, with its path); never null in the loader.
+  std::vector<Warning>* warnings = nullptr;
 };
 
 /// Makes a route's filter from its section; a null FilterPtr adds nothing. An Error fails the load at

@@ -26,6 +26,8 @@ void register_builtin_filters(FilterRegistry& registry);
 ///     → the route's authentication, authorization and claims transforms (JWT and API-key providers)
 ///   CompressionOptions → compression (route and global, merged key by key; "Enabled": false turns it off)
 ///   SecurityOptions → IP rules (the route's section with a non-empty list, else GlobalConfiguration's)
+///   RateLimitOptions + RateLimitPolicies → one rate limit (route and global; filters/rate_limit.hpp)
+///   ConcurrencyLimit → concurrency limit (route and global, a counter per route)
 /// load_ocelot always reads these first (a host's SectionRegistry holds only its own sections, so a
 /// built-in section can never go missing); hosts call this to list or test the table. Fails
 /// (Errc::InvalidArgument) when `sections` already has one of these keys.

@@ -9,6 +9,8 @@
 #include "portico/config/sections.hpp"
 #include "portico/filters/header_transform.hpp"
 #include "portico/filters/request_id.hpp"
+#include "filters/concurrency_limit/section.hpp"
+#include "filters/rate_limit/section.hpp"
 
 namespace portico::filters {
 
@@ -101,6 +103,8 @@ Result<void> register_builtin_sections(config::SectionRegistry& sections) {
        .factory = auth::ocelot_authentication_section},
       {.keys = {"CompressionOptions"}, .allow_global = true, .factory = detail::compression_section},
       {.keys = {"SecurityOptions"}, .factory = detail::security_options_section},
+      {.keys = {"RateLimitOptions", "RateLimitPolicies"}, .factory = detail::rate_limit_section},
+      {.keys = {"ConcurrencyLimit"}, .factory = detail::concurrency_limit_section},
   };
   for (const auto& s : builtin)
     if (auto added = sections.add(s); !added) return added;
