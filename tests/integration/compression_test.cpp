@@ -1,7 +1,8 @@
 // Response compression loaded from ocelot.json, through real sockets: a 24 MiB chunked upstream
 // body gzip- and brotli-compressed on the way decodes to the upstream's bytes with the gateway's
 // memory bounded; a client that takes no coding gets the bytes as they are (with Vary); an
-// upstream-encoded body and a small Content-Length body pass untouched.
+// upstream-encoded body and a small Content-Length body pass untouched; a compressed Content-Length
+// body is re-framed chunked for HTTP/1.1 (keep-alive kept) and close-delimited for HTTP/1.0.
 #include <catch2/catch.hpp>
 
 #include <netinet/in.h>
@@ -329,4 +330,39 @@ TEST_CASE("an upstream-encoded body and a small body pass untouched", "[integrat
   CHECK(header_of(p, "Content-Encoding") == "gzip");
   CHECK(body_of(p) == pre);  // once, not twice
   CHECK(gunzip(body_of(p)) == std::string(4000, 'z'));
+}
+
+TEST_CASE("a Content-Length body compressed: chunked for HTTP/1.1, close-delimited for HTTP/1.0",
+          "[integration][compression]") {
+  std::string body;
+  for (std::size_t i = 0; i < 4; ++i) body += body_piece(i);  // 256 KiB
+  ScriptedUpstream up([&](const Received&) {
+    return ScriptedUpstream::Reply{"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " +
+                                   std::to_string(body.size()) + "\r\n\r\n" + body};
+  });
+  GatewayRunner gw(load(ocelot_json(up.port())));
+  SECTION("HTTP/1.1: chunked, and the connection stays open for the next request") {
+    RawClient c(gw.port());
+    for (int i = 0; i < 2; ++i) {
+      REQUIRE(c.send("GET /page HTTP/1.1\r\nHost: gw\r\nAccept-Encoding: gzip\r\n\r\n"));
+      auto r = c.read_response(20000ms);
+      CHECK(status_of(r) == 200);
+      CHECK(header_of(r, "Content-Encoding") == "gzip");
+      CHECK(header_of(r, "Transfer-Encoding") == "chunked");
+      CHECK(header_of(r, "Content-Length").empty());
+      CHECK(gunzip(body_of(r)) == body);
+    }
+  }
+  SECTION("HTTP/1.0: the body ends with the connection") {
+    RawClient c(gw.port());
+    REQUIRE(c.send("GET /page HTTP/1.0\r\nHost: gw\r\nAccept-Encoding: br\r\n\r\n"));
+    auto r = c.read_until_close(20000ms);
+    CHECK(status_of(r) == 200);
+    CHECK(header_of(r, "Content-Encoding") == "br");
+    CHECK(header_of(r, "Transfer-Encoding").empty());
+    CHECK(header_of(r, "Content-Length").empty());
+    auto head_end = r.find("\r\n\r\n");
+    REQUIRE(head_end != std::string::npos);
+    CHECK(unbrotli(std::string_view(r).substr(head_end + 4)) == body);
+  }
 }
