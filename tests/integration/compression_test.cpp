@@ -141,51 +141,6 @@ void send_big_chunked(int fd) {
   write_all(fd, "0\r\n\r\n");
 }
 
-/// Decodes a chunked body incrementally; feed() returns false on a framing error.
-class Dechunker {
- public:
-  std::function<bool(std::string_view)> on_data;
-  bool done = false;
-  bool feed(std::string_view in) {
-    buf_.append(in);
-    for (;;) {
-      if (size_left_ > 0) {
-        auto n = std::min<std::size_t>(size_left_, buf_.size() - pos_);
-        if (n == 0) break;
-        if (!on_data(std::string_view(buf_).substr(pos_, n))) return false;
-        pos_ += n;
-        size_left_ -= n;
-        if (size_left_ == 0) need_crlf_ = true;
-        continue;
-      }
-      auto eol = buf_.find("\r\n", pos_);
-      if (eol == std::string::npos) break;
-      if (need_crlf_) {
-        if (eol != pos_) return false;
-        need_crlf_ = false;
-        pos_ += 2;
-        continue;
-      }
-      if (done) break;
-      size_left_ = std::stoull(buf_.substr(pos_, eol - pos_), nullptr, 16);
-      pos_ = eol + 2;
-      if (size_left_ == 0) {
-        done = true;
-        break;
-      }
-    }
-    buf_.erase(0, pos_);
-    pos_ = 0;
-    return true;
-  }
-
- private:
-  std::string buf_;
-  std::size_t pos_ = 0;
-  std::uint64_t size_left_ = 0;
-  bool need_crlf_ = false;
-};
-
 /// 4000 'z' as one gzip member, compressed here with zlib (an upstream that encodes itself).
 std::string gzip_member_for_test() {
   std::string in(4000, 'z'), out(8192, '\0');

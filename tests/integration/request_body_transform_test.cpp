@@ -14,17 +14,6 @@ using namespace portico::testing;
 
 namespace {
 
-/// One route "all" (every path) to 127.0.0.1:`port`, with `filters`.
-Config route_with(std::uint16_t port, std::vector<FilterPtr> filters) {
-  Config c;
-  c.add(Upstream("svc").endpoint("127.0.0.1", port));
-  Route r("all");
-  r.path("/{everything}").to("svc");
-  for (auto& f : filters) r.filter(f);
-  c.add(std::move(r));
-  return c;
-}
-
 std::string chunked(const std::string& body, std::size_t piece) {
   std::string out;
   for (std::size_t at = 0; at < body.size(); at += piece) {

@@ -172,8 +172,6 @@ TEST_CASE("warnings of one route come in a fixed order with exact paths", "[conf
 
 // ---- GlobalConfiguration sections of later features ----------------------------------------------------
 
-}
-
 TEST_CASE("global QoS, cache, service discovery, metadata options and transforms are typed and warned",
           "[config][ocelot]") {
   auto c = load_ok(R"({"GlobalConfiguration": {

@@ -205,18 +205,3 @@ TEST_CASE("sections: the registry refuses empty or conflicting entries", "[confi
   CHECK_THAT(e.message, Catch::Contains("\"UpstreamPathTemplate\" is read by the ocelot.json loader itself"));
 }
 
-TEST_CASE("sections: the built-in table", "[config][ocelot][sections]") {
-  config::SectionRegistry s;
-  REQUIRE(filters::register_builtin_sections(s));
-  REQUIRE(s.sections().size() == 7);
-  CHECK(s.sections()[0].keys == std::vector<std::string>{"UpstreamHeaderTransform", "DownstreamHeaderTransform"});
-  CHECK(s.sections()[1].keys == std::vector<std::string>{"RequestIdKey"});
-  CHECK(s.sections()[2].keys ==
-        std::vector<std::string>{"AuthenticationOptions", "RouteClaimsRequirement", "AuthenticationProviders",
-                                 "AddClaimsToRequest", "AddHeadersToRequest", "AddQueriesToRequest"});
-  CHECK(s.sections()[3].keys == std::vector<std::string>{"CompressionOptions"});
-  CHECK(s.sections()[4].keys == std::vector<std::string>{"SecurityOptions"});
-  CHECK(s.sections()[5].keys == std::vector<std::string>{"RateLimitOptions", "RateLimitPolicies"});
-  CHECK(s.sections()[6].keys == std::vector<std::string>{"ConcurrencyLimit"});
-  CHECK_FALSE(filters::register_builtin_sections(s));  // twice: its keys are taken
-}

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "filters/compression/negotiate.hpp"
+#include "http/text.hpp"
 
 namespace portico::filters {
 
@@ -141,14 +142,8 @@ struct Decision {
   bool had_error = false;  // the head was already a gateway-made error response
 };
 
-constexpr char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
+using portico::iequals;
+constexpr char lower(char c) noexcept { return portico::detail::ascii_lower(c); }
 
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

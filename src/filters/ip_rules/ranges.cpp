@@ -2,18 +2,15 @@
 
 #include <string>
 
+#include "http/text.hpp"
+
 namespace portico::filters::detail {
 
 using portico::detail::Cidr;
 using portico::detail::IpAddress;
+using portico::detail::trim;
 
 namespace {
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 /// The range of `base` with `prefix` leading bits kept (prefix in the 128-bit space).
 AddressRange of_prefix(const IpAddress& base, unsigned prefix) noexcept {

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "filters/jwt/jose.hpp"
+#include "http/text.hpp"
 
 namespace portico::filters::jwt {
 
@@ -255,23 +256,7 @@ class Parser {
 
 void dump_string(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
+  portico::detail::append_json_escaped(out, s);
   out.push_back('"');
 }
 

@@ -342,6 +342,16 @@ Config catch_all_config(std::uint16_t port, ServerOptions options) {
   return c;
 }
 
+Config route_with(std::uint16_t port, std::vector<FilterPtr> filters) {
+  Config c;
+  c.add(Upstream("svc").endpoint("127.0.0.1", port));
+  Route r("all");
+  r.path("/{everything}").to("svc");
+  for (auto& f : filters) r.filter(f);
+  c.add(std::move(r));
+  return c;
+}
+
 std::uint16_t unused_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
