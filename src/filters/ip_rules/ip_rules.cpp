@@ -46,11 +46,13 @@ Result<AddressRanges> ranges_of(const std::vector<std::string>& entries, std::st
     auto r = detail::parse_address_range(entries[i]);
     if (!r) {
       std::string where(list);
-      where += "[" + std::to_string(i) + "]";
-      return make_error(Errc::InvalidConfig,
-                        "\"" + entries[i] + "\" is not an IP address, a CIDR range, an IPv4 address/netmask or a "
-                        "first-last range",
-                        std::move(where));
+      where += '[';
+      where += std::to_string(i);
+      where += ']';
+      std::string why = "\"";
+      why += entries[i];
+      why += "\" is not an IP address, a CIDR range, an IPv4 address/netmask or a first-last range";
+      return make_error(Errc::InvalidConfig, std::move(why), std::move(where));
     }
     out.add(*r);
   }
@@ -60,8 +62,11 @@ Result<AddressRanges> ranges_of(const std::vector<std::string>& entries, std::st
 }  // namespace
 
 Result<FilterPtr> make_ip_rules(IpRulesConfig config) {
-  if (config.status < 400 || config.status > 599)
-    return make_error(Errc::InvalidConfig, "status must be 400-599, got " + std::to_string(config.status), "status");
+  if (config.status < 400 || config.status > 599) {
+    std::string why = "status must be 400-599, got ";
+    why += std::to_string(config.status);
+    return make_error(Errc::InvalidConfig, std::move(why), "status");
+  }
   auto allowed = ranges_of(config.allowed, "allowed");
   if (!allowed) return std::move(allowed).error();
   auto blocked = ranges_of(config.blocked, "blocked");

@@ -17,11 +17,7 @@ using config::JsonNode;
 
 bool from_global(const JsonNode& n) { return n.path().rfind("GlobalConfiguration", 0) == 0; }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
+using portico::iequals;
 
 // One of two names of a setting (classic and Ocelot 25): the route's wins over GlobalConfiguration's;
 // both in one place is an error.
