@@ -21,6 +21,8 @@
 
 namespace portico {
 
+class Exchange;
+
 namespace detail {
 class Completion;
 struct ExchangeAccess;
@@ -34,6 +36,11 @@ class Deferred {
   Deferred() = default;
   /// Continues with the next filter (or the upstream).
   void next() const;
+  /// Runs `then` on the exchange, on its loop thread, then continues with the next filter: how a
+  /// filter that waited (for a key server, a shared counter) records what it learned (an
+  /// identity, an attribute). `then` does not run when the exchange is gone or already past this
+  /// phase; if it throws, the request fails with a 500 (FilterThrew).
+  void next(std::function<void(Exchange&)> then) const;
   /// Short-circuits: this response goes to the client; response filters already entered run.
   void respond(Response response) const;
   /// Fails the request with an engine error (mapped to a status by the one table).

@@ -1,13 +1,17 @@
 #pragma once
 /// The exchange's services: what a filter may use to wait and to do I/O without blocking its event
 /// loop: a one-shot timer, a non-blocking HTTP/1.1 client on the engine's pooled upstream client,
-/// and the host's worker executor. Reached through Exchange::services().
+/// a non-blocking Redis client, and the host's worker executor. Reached through Exchange::services().
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "portico/error.hpp"
 #include "portico/executor.hpp"
@@ -66,6 +70,41 @@ struct ClientRequest {
 /// UpstreamProtocol, UpstreamReset, InvalidArgument for a bad URL or header).
 using ClientCallback = std::function<void(Result<Response>)>;
 
+/// A Redis server: `redis://[[username]:password@]host[:port][/db]` (port 6379, db 0 by default;
+/// the password and username percent-decoded). The host is an IPv4 address, a bracketed IPv6
+/// address or a name (resolved without blocking each time the loop connects).
+struct RedisEndpoint {
+  std::string host;  ///< without brackets
+  std::uint16_t port = 6379;
+  int db = 0;
+  std::string username;
+  std::string password;
+  /// The URL without its password, for messages and logs.
+  std::string display;
+  /// Names the connection: endpoints with equal ids share one connection per loop.
+  std::string id;
+
+  /// Errc::InvalidConfig for a malformed URL; Errc::Unsupported for `rediss://` (this build has
+  /// no TLS for Redis).
+  static Result<RedisEndpoint> parse(std::string_view url);
+};
+
+/// A Redis reply (RESP2): a nil, an integer, a bulk string, a status ("OK"), an error ("NOSCRIPT
+/// …", the reply of a command Redis refused) or an array of replies.
+struct RedisReply {
+  enum class Type : std::uint8_t { Nil, Integer, String, Status, Error, Array };
+  Type type = Type::Nil;
+  std::int64_t integer = 0;
+  std::string text;  ///< String, Status, Error
+  std::vector<RedisReply> elements;  ///< Array
+};
+
+/// Called once with Redis's reply (an Error reply included), or the failure: UpstreamTimeout (no
+/// reply within the timeout), ConnectFailed (no connection to the server now: it is being
+/// re-established with backoff), Overloaded (too many commands in flight on the connection),
+/// Unsupported (no loop).
+using RedisCallback = std::function<void(Result<RedisReply>)>;
+
 /// The services of the loop an exchange runs on. Owned by the loop, which outlives its
 /// exchanges: a timer or fetch callback may run after the exchange that started it is over, so a
 /// callback captures a Deferred (or a weak_ptr), never the Exchange&. Callbacks run on the loop
@@ -86,6 +125,15 @@ class Services {
   virtual void fetch(ClientRequest request, ClientCallback done) = 0;
   /// The host's worker executor for blocking work (Gateway::set_worker_executor); empty if none.
   virtual Executor worker() const = 0;
+  /// Sends one command (`args`: the command and its arguments, binary-safe, copied before this
+  /// returns) to `endpoint` without blocking the loop, on the loop's one connection to it (made
+  /// on first use, pipelined: commands of one loop iteration go out in one write, replies come
+  /// in order; lost connections are re-made with backoff). `done` is called exactly once, on the
+  /// loop thread and never before redis() returns; after `timeout` without a reply it is called
+  /// with UpstreamTimeout (a late reply is dropped). Loop thread only. The default (exchanges off
+  /// a loop, test services) answers Unsupported.
+  virtual void redis(const RedisEndpoint& endpoint, std::span<const std::string_view> args,
+                     std::chrono::milliseconds timeout, RedisCallback done);
 };
 
 }  // namespace portico

@@ -2,6 +2,7 @@
 // Internal: the engine's side of a Deferred, and privileged access to Exchange members.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "portico/filter.hpp"
@@ -14,6 +15,8 @@ class Completion {
  public:
   virtual ~Completion() = default;
   virtual void next() = 0;
+  /// next(), running `then(exchange)` on the exchange's thread first (if it is still waiting).
+  virtual void next_with(std::function<void(Exchange&)> then) = 0;
   virtual void respond(Response response) = 0;
   virtual void fail(Error error) = 0;
 };

@@ -9,6 +9,14 @@ void Deferred::next() const {
   if (completion_) completion_->next();
 }
 
+void Deferred::next(std::function<void(Exchange&)> then) const {
+  if (!completion_) return;
+  if (then)
+    completion_->next_with(std::move(then));
+  else
+    completion_->next();
+}
+
 void Deferred::respond(Response response) const {
   if (completion_) completion_->respond(std::move(response));
 }

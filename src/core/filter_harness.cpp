@@ -21,26 +21,42 @@ struct Shared {
 
 class HarnessCompletion final : public detail::Completion {
  public:
-  HarnessCompletion(std::shared_ptr<Shared> s, std::uint64_t token) : s_(std::move(s)), token_(token) {}
+  HarnessCompletion(std::shared_ptr<Shared> s, std::uint64_t token, Exchange* exchange)
+      : s_(std::move(s)), token_(token), exchange_(exchange) {}
   ~HarnessCompletion() override {
     complete(RequestOutcome{RequestOutcome::Kind::Failed, std::nullopt,
                             make_error(Errc::FilterThrew, "a deferred filter dropped its Deferred without completing it")});
   }
   void next() override { complete(RequestOutcome{}); }
+  // `then` runs under the harness's lock, on the completing thread: the test reads the exchange
+  // once the outcome says Next.
+  void next_with(std::function<void(Exchange&)> then) override { complete(RequestOutcome{}, std::move(then)); }
   void respond(Response r) override { complete(RequestOutcome{RequestOutcome::Kind::Respond, std::move(r), std::nullopt}); }
   void fail(Error e) override { complete(RequestOutcome{RequestOutcome::Kind::Failed, std::nullopt, std::move(e)}); }
 
  private:
-  void complete(RequestOutcome o) {
+  void complete(RequestOutcome o, std::function<void(Exchange&)> then = {}) {
     std::lock_guard lock(s_->mu);
     if (done_ || s_->token != token_) return;
     done_ = true;
     if (!s_->outcome.pending()) return;  // the filter returned a decision and kept the Deferred
+    if (then) {
+      try {
+        then(*exchange_);
+      } catch (const std::exception& e) {
+        o = RequestOutcome{RequestOutcome::Kind::Failed, std::nullopt,
+                           make_error(Errc::FilterThrew, std::string("a deferred filter's continuation threw: ") + e.what())};
+      } catch (...) {
+        o = RequestOutcome{RequestOutcome::Kind::Failed, std::nullopt,
+                           make_error(Errc::FilterThrew, "a deferred filter's continuation threw a non-exception")};
+      }
+    }
     s_->outcome = std::move(o);
     s_->cv.notify_all();
   }
   std::shared_ptr<Shared> s_;
   std::uint64_t token_;
+  Exchange* exchange_;  // the harness's exchange of this token (read only while the token is current)
   bool done_ = false;  // guarded by s_->mu
 };
 
@@ -126,9 +142,9 @@ RequestOutcome FilterHarness::run_request() {
     shared->outcome = RequestOutcome{RequestOutcome::Kind::Pending, std::nullopt, std::nullopt};
   }
   bool deferred = false;
-  ExchangeAccess::completion_factory(*state_->exchange) = [shared, token, &deferred]() {
+  ExchangeAccess::completion_factory(*state_->exchange) = [shared, token, &deferred, ex = state_->exchange.get()]() {
     deferred = true;
-    return std::make_shared<HarnessCompletion>(shared, token);
+    return std::make_shared<HarnessCompletion>(shared, token, ex);
   };
   RequestOutcome decided;
   try {

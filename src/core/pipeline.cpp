@@ -45,17 +45,21 @@ class PipelineCompletion final : public Completion {
     }
   }
   void next() override { complete(FilterResult::next(), std::nullopt); }
+  void next_with(std::function<void(Exchange&)> then) override {
+    complete(FilterResult::next(), std::nullopt, std::move(then));
+  }
   void respond(Response r) override { complete(FilterResult::respond(std::move(r)), std::nullopt); }
   void fail(Error e) override { complete(std::nullopt, std::move(e)); }
 
  private:
-  void complete(std::optional<FilterResult> result, std::optional<Error> error) {
+  void complete(std::optional<FilterResult> result, std::optional<Error> error,
+                std::function<void(Exchange&)> then = {}) {
     if (done_.exchange(true)) return;
     auto p = p_.lock();
     if (!p) return;
     auto token = token_;
-    p->post([p, token, result = std::move(result), error = std::move(error)]() mutable {
-      p->resume(token, std::move(result), std::move(error));
+    p->post([p, token, result = std::move(result), error = std::move(error), then = std::move(then)]() mutable {
+      p->resume(token, std::move(result), std::move(error), std::move(then));
     });
   }
   std::weak_ptr<Pipeline> p_;  // a Deferred never keeps an exchange (or its connection) alive
@@ -215,7 +219,8 @@ bool Pipeline::filter_deadline_passed() {
   return true;
 }
 
-void Pipeline::resume(std::uint64_t token, std::optional<FilterResult> result, std::optional<Error> error) {
+void Pipeline::resume(std::uint64_t token, std::optional<FilterResult> result, std::optional<Error> error,
+                      std::function<void(Exchange&)> then) {
   if (delivered_ || token != waiting_token_) return;
   waiting_token_ = 0;
   if (error) {
@@ -224,6 +229,17 @@ void Pipeline::resume(std::uint64_t token, std::optional<FilterResult> result, s
   }
   switch (result->kind()) {
     case FilterResult::Kind::Next:
+      if (then) {
+        try {
+          then(exchange_);
+        } catch (const std::exception& e) {
+          fail(make_error(Errc::FilterThrew, std::string("a deferred filter's continuation threw: ") + e.what()));
+          return;
+        } catch (...) {
+          fail(make_error(Errc::FilterThrew, "a deferred filter's continuation threw a non-exception"));
+          return;
+        }
+      }
       run_filters(entered_);
       return;
     case FilterResult::Kind::Respond:

@@ -110,7 +110,8 @@ class Pipeline : public std::enable_shared_from_this<Pipeline> {
   friend class PipelineCompletion;
   void run_filters(std::size_t index);
   void on_filter_result(std::size_t index, FilterResult result);
-  void resume(std::uint64_t token, std::optional<FilterResult> result, std::optional<Error> error);
+  void resume(std::uint64_t token, std::optional<FilterResult> result, std::optional<Error> error,
+              std::function<void(Exchange&)> then = {});
   void go_upstream();
   /// Runs the response filters and delivers. A problem answered by the gateway or a filter (not
   /// `from_upstream`) that lacks a request id gets it. `body_whole`: transforms apply to

@@ -2,6 +2,7 @@
 
 #include "net/engine.hpp"
 #include "net/loop_client.hpp"
+#include "net/redis_client.hpp"
 #include "net/upstream_pool.hpp"
 
 namespace portico::net {
@@ -80,6 +81,16 @@ awaitable<void> LoopServices::run_fetch(ClientRequest request, std::shared_ptr<P
   call([&] { done(std::move(result)); }, "fetch callback");
 }
 
+void LoopServices::redis(const RedisEndpoint& endpoint, std::span<const std::string_view> args,
+                         std::chrono::milliseconds timeout, RedisCallback done) {
+  if (stopped_ || !done) return;
+  for (auto& c : redis_)
+    if (c->endpoint().id == endpoint.id) return c->command(args, timeout, std::move(done));
+  redis_.push_back(std::make_shared<RedisClient>(loop_, endpoint));
+  redis_.back()->start();
+  redis_.back()->command(args, timeout, std::move(done));
+}
+
 Executor LoopServices::worker() const { return loop_.gateway().shared->worker(); }
 
 void LoopServices::call(const std::function<void()>& fn, const char* what) noexcept {
@@ -104,6 +115,8 @@ void LoopServices::shutdown() noexcept {
     p->done = nullptr;
     if (p->conn) p->conn->stream.close();
   }
+  for (auto& c : redis_) c->shutdown();  // their callbacks are dropped uncalled
+  redis_.clear();
   std::vector<LoopTimer*> timers(timers_.begin(), timers_.end());
   for (auto* t : timers) t->cancel();  // its handler, destroyed with the io_context, unregisters it
   dropped.clear();

@@ -10,6 +10,7 @@
 
 #include <list>
 #include <memory>
+#include <vector>
 
 #include "net/asio.hpp"
 #include "portico/services.hpp"
@@ -17,6 +18,7 @@
 namespace portico::net {
 
 class Loop;
+class RedisClient;
 struct UpstreamConn;
 
 class LoopServices final : public Services {
@@ -32,6 +34,9 @@ class LoopServices final : public Services {
   /// Callable from any thread; `done` runs on the loop thread.
   void fetch(ClientRequest request, ClientCallback done) override;
   Executor worker() const override;
+  /// Loop thread only: the loop's connection to `endpoint` (made on first use).
+  void redis(const RedisEndpoint& endpoint, std::span<const std::string_view> args, std::chrono::milliseconds timeout,
+             RedisCallback done) override;
 
   /// The loop stopped: pending callbacks are destroyed uncalled (see the file comment). Loop thread.
   void shutdown() noexcept;
@@ -51,6 +56,7 @@ class LoopServices final : public Services {
   Loop& loop_;
   std::list<std::weak_ptr<Pending>> fetches_;
   std::list<LoopTimer*> timers_;
+  std::vector<std::shared_ptr<RedisClient>> redis_;  // one per endpoint id; closed by shutdown()
   bool stopped_ = false;
 };
 

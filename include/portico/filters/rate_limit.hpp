@@ -3,7 +3,9 @@
 /// address, consumer, route, a header, a claim or a C++ function, several per route, with the IETF
 /// draft's `RateLimit-Policy` / `RateLimit` headers; and Ocelot's fixed window with its ban period
 /// (`RateLimitOptions`), with Ocelot's `X-Rate-Limit-*` headers. Counters live in a RateLimitStore:
-/// LocalRateLimitStore (in memory, sharded, bounded) is the built-in one.
+/// LocalRateLimitStore (in memory, sharded, bounded) is the built-in one. Counters shared by
+/// several gateway instances live in a SharedRateLimitStore: the Redis one decides every policy
+/// of a request in one atomic server-side script on Redis's clock.
 
 #include <atomic>
 #include <chrono>
@@ -11,12 +13,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "portico/error.hpp"
 #include "portico/filter.hpp"
+#include "portico/services.hpp"
 
 namespace portico::filters {
 
@@ -124,6 +128,49 @@ class LocalRateLimitStore final : public RateLimitStore {
   std::unique_ptr<Impl> impl_;
 };
 
+/// One counter of a shared decision: its key and how it decides.
+struct RateLimitCheck {
+  std::string_view key;
+  const RateLimitRule* rule = nullptr;
+};
+
+/// A store shared by gateway instances (Redis). It decides all the counters of one request in one
+/// round trip, atomically: the request is admitted only when every counter admits it, and a
+/// refused request consumes nothing. Implementations use the store's clock, not the gateway's.
+class SharedRateLimitStore {
+ public:
+  virtual ~SharedRateLimitStore() = default;
+  /// One decision per check, in order; or the store's failure (no reply in its timeout, no
+  /// connection, no loop).
+  using Callback = std::function<void(Result<std::vector<RateLimitDecision>>)>;
+  /// Calls `done` exactly once, on the loop thread and never before decide() returns, within
+  /// the store's timeout. `checks` (and what they point at) need only live until decide() returns.
+  virtual void decide(Services& services, std::span<const RateLimitCheck> checks, Callback done) = 0;
+  /// For messages: where the counters are ("redis://10.0.0.5:6379/0").
+  virtual std::string_view describe() const noexcept = 0;
+};
+
+struct RedisRateLimitStoreOptions {
+  RedisEndpoint endpoint;
+  /// A decision not answered by then fails (the filter's failure policy applies). 1 ms .. 60 s.
+  std::chrono::milliseconds timeout{50};
+};
+
+/// Counters in Redis: token buckets and fixed windows as hashes, sliding windows as lists of
+/// admission times, each key expiring once its state equals a fresh one. One Lua script
+/// (EVALSHA, sent whole once after a server restart) per decision, on Redis's `TIME`: instances
+/// whose clocks differ still share one exact limit. Driven by each loop's Redis connection
+/// (Services::redis): pipelined, never blocking a loop. Single Redis server (no Cluster: a
+/// request's counters are one script's keys).
+Result<std::shared_ptr<SharedRateLimitStore>> make_redis_rate_limit_store(RedisRateLimitStoreOptions options);
+
+/// What a filter does when its shared store fails (timeout, no connection).
+enum class RateLimitStoreFailure : std::uint8_t {
+  Allow,  ///< admit the request (limits are off while the store is down)
+  Deny,   ///< refuse it: 503 with `Retry-After: 1` (the protection cannot be given)
+  Local,  ///< decide in this instance's memory (`store`) until the shared store answers again
+};
+
 // ---- Portico policies ------------------------------------------------------------------------
 
 /// What a policy counts by.
@@ -166,6 +213,10 @@ struct RateLimitConfig {
   bool policy_headers = true;
   std::shared_ptr<RateLimitStore> store;         ///< null: a new LocalRateLimitStore
   std::shared_ptr<const RateLimitClock> clock;   ///< null: steady_rate_limit_clock()
+  /// Set: the counters live there (shared by gateway instances); `store` and `clock` then serve
+  /// only the Local failure policy.
+  std::shared_ptr<SharedRateLimitStore> shared_store;
+  RateLimitStoreFailure store_failure = RateLimitStoreFailure::Allow;
 };
 
 /// Validates `config` and makes the filter (phase Limits). Refused requests get `status` with
@@ -188,6 +239,9 @@ struct OcelotRateLimitConfig {
   std::string counter_prefix = "ocelot";
   std::shared_ptr<RateLimitStore> store;        ///< null: a new LocalRateLimitStore
   std::shared_ptr<const RateLimitClock> clock;  ///< null: steady_rate_limit_clock()
+  /// As RateLimitConfig::shared_store and store_failure.
+  std::shared_ptr<SharedRateLimitStore> shared_store;
+  RateLimitStoreFailure store_failure = RateLimitStoreFailure::Allow;
 };
 
 /// Validates `config` and makes Ocelot's limiter (phase Limits). Counters are per route and client

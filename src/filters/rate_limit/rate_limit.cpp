@@ -11,6 +11,7 @@
 #include <ctime>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "http/codec.hpp"
 
@@ -75,7 +76,14 @@ struct Compiled {
   std::string key_prefix;  // counter_prefix, policy index
 };
 
-class RateLimitFilter final : public Filter {
+// A refusal because the shared store failed and the policy is Deny: the protection cannot be given.
+Response store_unavailable(std::string_view request_id) {
+  Response r = Response::problem(503, "the rate-limit store is unavailable", request_id);
+  r.headers.set("Retry-After", "1");
+  return r;
+}
+
+class RateLimitFilter final : public Filter, public std::enable_shared_from_this<RateLimitFilter> {
  public:
   RateLimitFilter(std::vector<Compiled> policies, RateLimitConfig c)
       : policies_(std::move(policies)), c_(std::move(c)) {
@@ -94,24 +102,15 @@ class RateLimitFilter final : public Filter {
   bool may_set_framing_fields() const noexcept override { return false; }
 
   FilterResult on_request(Exchange& ex) const override {
-    const nanoseconds now = c_.clock->now();
-    Remaining left;  // only the first policies_.size() entries are written and read
-    for (std::size_t i = 0; i < policies_.size(); ++i) {
-      const Compiled& p = policies_[i];
-      build_key(p, ex);
-      const RateLimitDecision d = c_.store->acquire(tl_key, p.rule, now);
-      left.remaining[i] = d.remaining;
-      left.reset[i] = d.reset;
-      if (!d.allowed) {
-        for (std::size_t j = 0; j < i; ++j) {  // refused: the earlier policies give back what they took
-          build_key(policies_[j], ex);
-          c_.store->refund(tl_key, policies_[j].rule, now);
-          left.remaining[j] = std::min(policies_[j].quota, left.remaining[j] + 1);
-        }
-        return FilterResult::respond(refusal(ex, left, i, d.retry_after));
-      }
-    }
-    if (c_.policy_headers) ex.set(kAttr, remaining_header(left, policies_.size()));
+    if (c_.shared_store) return shared(ex);
+    auto decided = local(
+        [&](std::size_t i) {
+          build_key(policies_[i], ex);
+          return std::string_view(tl_key);
+        },
+        ex.request_id());
+    if (auto* refusal = std::get_if<Response>(&decided)) return FilterResult::respond(std::move(*refusal));
+    if (c_.policy_headers) ex.set(kAttr, std::move(std::get<std::string>(decided)));
     return FilterResult::next();
   }
 
@@ -125,6 +124,79 @@ class RateLimitFilter final : public Filter {
 
  private:
   static constexpr std::string_view kAttr = "rate_limit";
+
+  // Counts the request in the local store: a refusal, or the RateLimit header's value ("" when
+  // the headers are off). `key(i)` gives policy i's counter key (valid until its next call).
+  template <class KeyOf>
+  std::variant<Response, std::string> local(KeyOf key, std::string_view request_id) const {
+    const nanoseconds now = c_.clock->now();
+    Remaining left;  // only the first policies_.size() entries are written and read
+    for (std::size_t i = 0; i < policies_.size(); ++i) {
+      const Compiled& p = policies_[i];
+      const RateLimitDecision d = c_.store->acquire(key(i), p.rule, now);
+      left.remaining[i] = d.remaining;
+      left.reset[i] = d.reset;
+      if (!d.allowed) {
+        for (std::size_t j = 0; j < i; ++j) {  // refused: the earlier policies give back what they took
+          c_.store->refund(key(j), policies_[j].rule, now);
+          left.remaining[j] = std::min(policies_[j].quota, left.remaining[j] + 1);
+        }
+        return refusal(request_id, left, i, d.retry_after);
+      }
+    }
+    if (!c_.policy_headers) return std::string();
+    return remaining_header(left, policies_.size());
+  }
+
+  // The counters are in the shared store: one round trip decides every policy.
+  FilterResult shared(Exchange& ex) const {
+    const std::size_t n = policies_.size();
+    auto keys = std::make_shared<std::vector<std::string>>();
+    keys->reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      build_key(policies_[i], ex);
+      keys->push_back(tl_key);
+    }
+    RateLimitCheck checks[kMaxPolicies];
+    for (std::size_t i = 0; i < n; ++i) checks[i] = {(*keys)[i], &policies_[i].rule};
+    Deferred deferred = ex.defer();
+    if (!deferred) return FilterResult::respond(store_unavailable(ex.request_id()));  // nobody can resume it
+    c_.shared_store->decide(
+        ex.services(), std::span<const RateLimitCheck>(checks, n),
+        [self = shared_from_this(), deferred, keys, request_id = std::string(ex.request_id())](
+            Result<std::vector<RateLimitDecision>> r) { self->shared_decided(deferred, *keys, request_id, std::move(r)); });
+    return FilterResult::pending();
+  }
+
+  void shared_decided(const Deferred& deferred, const std::vector<std::string>& keys, std::string_view request_id,
+                      Result<std::vector<RateLimitDecision>> r) const {
+    std::variant<Response, std::string> decided;
+    if (r && r->size() == policies_.size()) {
+      Remaining left;
+      std::size_t refused = policies_.size();
+      for (std::size_t i = 0; i < policies_.size(); ++i) {
+        left.remaining[i] = (*r)[i].remaining;
+        left.reset[i] = (*r)[i].reset;
+        if (!(*r)[i].allowed && refused == policies_.size()) refused = i;
+      }
+      if (refused < policies_.size()) {
+        // The script counted nothing: what the earlier policies would have taken is still there.
+        return deferred.respond(refusal(request_id, left, refused, (*r)[refused].retry_after));
+      }
+      decided = c_.policy_headers ? remaining_header(left, policies_.size()) : std::string();
+    } else {
+      switch (c_.store_failure) {
+        case RateLimitStoreFailure::Allow: return deferred.next();
+        case RateLimitStoreFailure::Deny: return deferred.respond(store_unavailable(request_id));
+        case RateLimitStoreFailure::Local:
+          decided = local([&](std::size_t i) { return std::string_view(keys[i]); }, request_id);
+          break;
+      }
+    }
+    if (auto* refusal = std::get_if<Response>(&decided)) return deferred.respond(std::move(*refusal));
+    if (!c_.policy_headers) return deferred.next();
+    deferred.next([h = std::move(std::get<std::string>(decided))](Exchange& ex) mutable { ex.set(kAttr, std::move(h)); });
+  }
 
   void build_key(const Compiled& p, const Exchange& ex) const {
     tl_key.assign(p.key_prefix);
@@ -170,11 +242,12 @@ class RateLimitFilter final : public Filter {
     return std::string(buf, static_cast<std::size_t>(out - buf));
   }
 
-  Response refusal(const Exchange& ex, const Remaining& left, std::size_t refused, nanoseconds retry_after) const {
+  Response refusal(std::string_view request_id, const Remaining& left, std::size_t refused,
+                   nanoseconds retry_after) const {
     std::string detail = "rate limit exceeded (policy \"";
     detail += policies_[refused].name;
     detail += "\")";
-    Response r = Response::problem(c_.status, detail, ex.request_id());
+    Response r = Response::problem(c_.status, detail, request_id);
     r.headers.set("Retry-After", std::to_string(ceil_seconds(retry_after, 1)));
     if (c_.policy_headers) {
       r.headers.set("RateLimit-Policy", policy_header_);
@@ -248,7 +321,7 @@ struct OcelotHeaders {
   std::chrono::system_clock::time_point reset_at;
 };
 
-class OcelotRateLimitFilter final : public Filter {
+class OcelotRateLimitFilter final : public Filter, public std::enable_shared_from_this<OcelotRateLimitFilter> {
  public:
   OcelotRateLimitFilter(RateLimitRule rule, OcelotRateLimitConfig c) : rule_(rule), c_(std::move(c)) {
     message_ = c_.quota_exceeded_message;
@@ -274,17 +347,10 @@ class OcelotRateLimitFilter final : public Filter {
     tl_key += ex.route_id();
     tl_key += kSep;
     tl_key += client;
+    if (c_.shared_store) return shared(ex);
     const auto d = c_.store->acquire(tl_key, rule_, c_.clock->now());
-    if (!d.allowed) {
-      Response r;
-      r.status = c_.http_status_code;
-      r.body = message_;
-      if (!c_.disable_rate_limit_headers) r.headers.set("Retry-After", seconds_text(d.retry_after));
-      return FilterResult::respond(std::move(r));
-    }
-    if (!c_.disable_rate_limit_headers)
-      ex.set(kAttr, OcelotHeaders{d.remaining, std::chrono::system_clock::now() +
-                                                   std::chrono::duration_cast<std::chrono::system_clock::duration>(d.reset)});
+    if (!d.allowed) return FilterResult::respond(refusal(d));
+    if (!c_.disable_rate_limit_headers) ex.set(kAttr, headers(d));
     return FilterResult::next();
   }
 
@@ -298,6 +364,47 @@ class OcelotRateLimitFilter final : public Filter {
 
  private:
   static constexpr std::string_view kAttr = "ocelot_rate_limit";
+
+  Response refusal(const RateLimitDecision& d) const {
+    Response r;
+    r.status = c_.http_status_code;
+    r.body = message_;
+    if (!c_.disable_rate_limit_headers) r.headers.set("Retry-After", seconds_text(d.retry_after));
+    return r;
+  }
+
+  static OcelotHeaders headers(const RateLimitDecision& d) {
+    return OcelotHeaders{d.remaining, std::chrono::system_clock::now() +
+                                          std::chrono::duration_cast<std::chrono::system_clock::duration>(d.reset)};
+  }
+
+  // The counter is in the shared store (its key in tl_key).
+  FilterResult shared(Exchange& ex) const {
+    auto key = std::make_shared<std::string>(tl_key);
+    const RateLimitCheck check{*key, &rule_};
+    Deferred deferred = ex.defer();
+    if (!deferred) return FilterResult::respond(store_unavailable(ex.request_id()));  // nobody can resume it
+    c_.shared_store->decide(
+        ex.services(), std::span<const RateLimitCheck>(&check, 1),
+        [self = shared_from_this(), deferred, key, request_id = std::string(ex.request_id())](
+            Result<std::vector<RateLimitDecision>> r) {
+          RateLimitDecision d;
+          if (r && r->size() == 1) {
+            d = r->front();
+          } else {
+            switch (self->c_.store_failure) {
+              case RateLimitStoreFailure::Allow: return deferred.next();
+              case RateLimitStoreFailure::Deny: return deferred.respond(store_unavailable(request_id));
+              case RateLimitStoreFailure::Local: d = self->c_.store->acquire(*key, self->rule_, self->c_.clock->now()); break;
+            }
+          }
+          if (!d.allowed) return deferred.respond(self->refusal(d));
+          if (self->c_.disable_rate_limit_headers) return deferred.next();
+          deferred.next([h = headers(d)](Exchange& later) { later.set(kAttr, h); });
+        });
+    return FilterResult::pending();
+  }
+
   RateLimitRule rule_;
   OcelotRateLimitConfig c_;
   std::string message_;
