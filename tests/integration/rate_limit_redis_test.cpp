@@ -1,9 +1,6 @@
 // Shared rate limits through a real redis-server (Debian's), started by the test on a free
 // loopback port: two gateways count one limit exactly; with Redis gone, the failure policy holds.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
+
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -15,50 +12,13 @@
 
 #include "portico/filters/rate_limit.hpp"
 #include "support/net_helpers.hpp"
-
-extern char** environ;
+#include "support/redis_server.hpp"
 
 using namespace portico;
 using namespace portico::testing;
 using namespace portico::filters;
 
 namespace {
-
-// redis-server in the foreground, no persistence, on 127.0.0.1:`port`.
-class RedisServer {
- public:
-  explicit RedisServer(std::uint16_t port) : port_(port) {
-    std::vector<std::string> args{"/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
-                                  "--save", "", "--appendonly", "no", "--loglevel", "warning"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t quiet;  // its banner and warnings would bury the test's output
-    posix_spawn_file_actions_init(&quiet);
-    posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&quiet, 1, 2);
-    REQUIRE(::posix_spawn(&pid_, argv[0], &quiet, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&quiet);
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!RawClient(port).connected()) {
-      REQUIRE(std::chrono::steady_clock::now() < deadline);
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-  ~RedisServer() { stop(); }
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
-
- private:
-  std::uint16_t port_;
-  pid_t pid_ = -1;
-};
 
 std::shared_ptr<SharedRateLimitStore> redis_store(const std::string& url, std::chrono::milliseconds timeout = 200ms) {
   auto ep = RedisEndpoint::parse(url);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "support/net_helpers.hpp"
+#include "support/redis_server.hpp"
 
 extern char** environ;
 
@@ -160,6 +161,58 @@ TEST_CASE("ocelot_gateway: a concurrent burst gets exactly the limit admitted", 
   CHECK_FALSE(header_of(refused, "Retry-After").empty());
   CHECK(header_of(refused, "RateLimit-Policy") == R"("burst";q=30;w=3600)");
   CHECK(gw.output().find("GlobalConfiguration.RateLimitOptions.HttpStatusCode") != std::string::npos);
+}
+
+TEST_CASE("ocelot_gateway: two instances and one Redis admit exactly the limit of a burst over both",
+          "[integration][rate_limit][redis]") {
+  RedisServer redis(unused_port());
+  ScriptedUpstream up([](const Received&) { return ScriptedUpstream::ok("ok"); });
+  const std::string prefix = "it-" + std::to_string(::getpid());
+  const std::string config = write_config(
+      R"({"Routes": [)" +
+      route(up.port(), "/ocelot/{any}",
+            R"("RateLimitOptions": {"EnableRateLimiting": true, "Period": "1h", "PeriodTimespan": 3600, "Limit": 20})") +
+      ", " +
+      route(up.port(), "/portico/{any}",
+            R"("RateLimitPolicies": [{"Name": "shared", "Algorithm": "SlidingWindow", "Limit": 30, "Period": "1h", "Key": "Route"},
+                                     {"Name": "tb", "Algorithm": "TokenBucket", "Limit": 1, "Period": "1h", "Burst": 100, "Key": "Route"}])") +
+      R"(], "GlobalConfiguration": {"RateLimitOptions": {"Storage": ")" + redis.url() +
+      R"(", "StorageTimeoutMs": 500, "StorageFailure": "Deny", "RateLimitCounterPrefix": ")" + prefix + R"("}}})");
+  const std::uint16_t p1 = unused_port();
+  GatewayProcess a(config, p1);
+  const std::uint16_t p2 = unused_port();
+  GatewayProcess b(config, p2);
+  INFO(a.output() << b.output());
+
+  std::map<int, int> total;
+  std::thread other([&] {
+    auto s = burst(p2, 6, 10, "/ocelot/x", "ClientId: alice\r\n");
+    for (auto [k, v] : s) total[k] += v;  // joined before `total` is read below
+  });
+  auto s1 = burst(p1, 6, 10, "/ocelot/y", "ClientId: alice\r\n");
+  other.join();
+  for (auto [k, v] : s1) total[k] += v;
+  CHECK(total[200] == 20);
+  CHECK(total[429] == 100);
+
+  std::map<int, int> shared;
+  std::thread other2([&] {
+    auto s = burst(p1, 5, 10, "/portico/x");
+    for (auto [k, v] : s) shared[k] += v;
+  });
+  auto s2 = burst(p2, 5, 10, "/portico/y");
+  other2.join();
+  for (auto [k, v] : s2) shared[k] += v;
+  CHECK(shared[200] == 30);  // the refused 70 took nothing from the bucket either
+  CHECK(shared[429] == 70);
+
+  // With Redis gone, StorageFailure Deny refuses with 503.
+  redis.stop();
+  RawClient c(p1);
+  REQUIRE(c.send("GET /portico/z HTTP/1.1\r\nHost: gw\r\n\r\n"));
+  auto down = c.read_response();
+  CHECK(status_of(down) == 503);
+  CHECK(header_of(down, "Retry-After") == "1");
 }
 
 TEST_CASE("ocelot_gateway: ConcurrencyLimit bounds requests in flight", "[integration][rate_limit]") {

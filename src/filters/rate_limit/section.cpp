@@ -73,26 +73,44 @@ class BothLimits final : public Filter {
 struct Common {
   int status = 429;
   std::string prefix = "ocelot";
+  std::shared_ptr<SharedRateLimitStore> shared;  // null: in memory
+  RateLimitStoreFailure failure = RateLimitStoreFailure::Allow;
 };
 
-Result<void> read_storage(const JsonNode& o) {
-  if (auto t = o["StorageTimeoutMs"]; t.present())
-    if (auto v = t.as_integer(1, 60000); !v) return std::move(v).error();
+// Storage, StorageTimeoutMs, StorageFailure: where the counters live (absent or "memory": in
+// this instance's memory).
+Result<void> read_storage(const JsonNode& o, Common& common) {
+  std::chrono::milliseconds timeout{50};
+  if (auto t = o["StorageTimeoutMs"]; t.present()) {
+    auto v = t.as_integer(1, 60000);
+    if (!v) return std::move(v).error();
+    timeout = std::chrono::milliseconds(*v);
+  }
   if (auto f = o["StorageFailure"]; f.present()) {
     auto s = f.as_string();
     if (!s) return std::move(s).error();
-    if (!iequals(*s, "Allow") && !iequals(*s, "Deny") && !iequals(*s, "Local"))
+    if (iequals(*s, "Allow")) {
+      common.failure = RateLimitStoreFailure::Allow;
+    } else if (iequals(*s, "Deny")) {
+      common.failure = RateLimitStoreFailure::Deny;
+    } else if (iequals(*s, "Local")) {
+      common.failure = RateLimitStoreFailure::Local;
+    } else {
       return make_error(Errc::InvalidConfig, "expected \"Allow\", \"Deny\" or \"Local\", got \"" + *s + "\"", f.path());
+    }
   }
   if (auto st = o["Storage"]; st.present()) {
     auto s = st.as_string();
     if (!s) return std::move(s).error();
     if (s->empty() || iequals(*s, "memory") || iequals(*s, "in-memory") || iequals(*s, "InMemory")) return {};
-    if (s->rfind("redis://", 0) == 0 || s->rfind("rediss://", 0) == 0)
-      return make_error(Errc::Unsupported,
-                        "a Redis store for rate limits is not implemented yet; refusing to serve limits that "
-                        "gateway instances would not share (remove Storage to count in memory, per instance)",
-                        st.path());
+    if (s->rfind("redis://", 0) == 0 || s->rfind("rediss://", 0) == 0) {
+      auto ep = RedisEndpoint::parse(*s);
+      if (!ep) return make_error(ep.error().code, ep.error().message, st.path());
+      auto store = make_redis_rate_limit_store({std::move(*ep), timeout});
+      if (!store) return make_error(store.error().code, store.error().message, st.path());
+      common.shared = std::move(*store);
+      return {};
+    }
     return make_error(Errc::InvalidConfig, "expected \"memory\" or a redis:// URL, got \"" + *s + "\"", st.path());
   }
   return {};
@@ -102,6 +120,8 @@ Result<FilterPtr> ocelot_rule(const config::SectionInput& in, const JsonNode& o,
   OcelotRateLimitConfig c;
   c.http_status_code = common.status;
   c.counter_prefix = common.prefix;
+  c.shared_store = common.shared;
+  c.store_failure = common.failure;
   if (auto h = o["ClientIdHeader"]; h.present()) {
     auto s = h.as_string();
     if (!s) return std::move(s).error();
@@ -193,6 +213,8 @@ Result<FilterPtr> policies(const JsonNode& list, const Common& common) {
   RateLimitConfig c;
   c.status = common.status;
   c.counter_prefix = common.prefix;
+  c.shared_store = common.shared;
+  c.store_failure = common.failure;
   for (std::size_t i = 0; i < list.size(); ++i) {
     JsonNode item = list[i];
     if (!item.is_object()) return make_error(Errc::InvalidConfig, "expected an object, got " + item.describe(), item.path());
@@ -261,8 +283,8 @@ Result<FilterPtr> rate_limit_section(const config::SectionInput& in) {
   const JsonNode o = in.node["RateLimitOptions"];
   if (o.present() && !o.is_object())
     return make_error(Errc::InvalidConfig, "expected an object, got " + o.describe(), o.path());
-  if (auto ok = read_storage(o); !ok) return std::move(ok).error();
   Common common;
+  if (auto ok = read_storage(o, common); !ok) return std::move(ok).error();
   auto status = aliased(o, "HttpStatusCode", "StatusCode");
   if (!status) return std::move(status).error();
   if (status->present()) {

@@ -479,10 +479,14 @@ TEST_CASE("ocelot.json: rate-limit errors name their paths", "[filters][rate_lim
   CHECK(e.where == "Routes[0].RateLimitOptions.EnableHeaders");
   e = load_error(one_route(R"("RateLimitOptions": {"EnableRateLimiting": "yes"})"));
   CHECK(e.where == "Routes[0].RateLimitOptions.EnableRateLimiting");
-  // Storage: in memory works; Redis is refused at its path.
+  // Storage: in memory and Redis load; a bad URL and rediss:// are errors at its path.
   CHECK(load_ok(one_route({}, R"("GlobalConfiguration": {"RateLimitOptions": {"Storage": "memory"}})")).warnings.empty());
-  e = load_error(one_route({}, R"("GlobalConfiguration": {"RateLimitOptions": {"Storage": "redis://127.0.0.1:6379/0",
-      "StorageTimeoutMs": 50, "StorageFailure": "Local"}})"));
+  CHECK(load_ok(one_route({}, R"("GlobalConfiguration": {"RateLimitOptions": {"Storage": "redis://127.0.0.1:6379/0",
+      "StorageTimeoutMs": 50, "StorageFailure": "Local"}})")).warnings.empty());
+  e = load_error(one_route({}, R"("GlobalConfiguration": {"RateLimitOptions": {"Storage": "redis://127.0.0.1:0/0"}})"));
+  CHECK(e.code == Errc::InvalidConfig);
+  CHECK(e.where == "GlobalConfiguration.RateLimitOptions.Storage");
+  e = load_error(one_route({}, R"("GlobalConfiguration": {"RateLimitOptions": {"Storage": "rediss://127.0.0.1:6380"}})"));
   CHECK(e.code == Errc::Unsupported);
   CHECK(e.where == "GlobalConfiguration.RateLimitOptions.Storage");
   e = load_error(one_route({}, R"("GlobalConfiguration": {"RateLimitOptions": {"StorageFailure": "Maybe"}})"));
