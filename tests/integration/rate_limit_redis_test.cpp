@@ -114,3 +114,20 @@ TEST_CASE("with Redis gone, Deny answers 503 and Allow admits; limits resume whe
   CHECK(get_status(deny.port()) == 200);  // the second of 2
   CHECK(get_status(deny.port()) == 429);
 }
+
+TEST_CASE("with Redis gone, Local counts in the gateway's memory", "[integration][rate_limit][redis]") {
+  const auto port = unused_port();
+  RedisServer redis(port);
+  ScriptedUpstream up([](const Received&) { return ScriptedUpstream::ok("ok"); });
+  GatewayRunner gw(route_with(up.port(), {limit(redis_store(redis.url()), 3, RateLimitStoreFailure::Local, unique_prefix())}));
+
+  CHECK(get_status(gw.port()) == 200);  // counted in Redis (1 of 3)
+  redis.stop();
+  // The in-memory counter starts empty: 3 more are admitted, then the local limit holds.
+  CHECK(get_status(gw.port()) == 200);
+  CHECK(get_status(gw.port()) == 200);
+  CHECK(get_status(gw.port()) == 200);
+  std::string raw;
+  CHECK(get_status(gw.port(), &raw) == 429);
+  CHECK(header_of(raw, "RateLimit-Policy") == "\"shared\";q=3;w=60");
+}
