@@ -3,6 +3,7 @@
 #include <charconv>
 #include <string>
 
+#include "http/text.hpp"
 #include "portico/services.hpp"
 
 namespace portico {
@@ -24,13 +25,6 @@ Error bad_url(std::string why, std::string_view url) {
   return Error{Errc::InvalidConfig, std::move(m), {}};
 }
 
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool percent_decode(std::string_view in, std::string& out) {
   out.clear();
   for (std::size_t i = 0; i < in.size(); ++i) {
@@ -39,7 +33,7 @@ bool percent_decode(std::string_view in, std::string& out) {
       continue;
     }
     if (i + 2 >= in.size()) return false;
-    int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+    int hi = detail::hex_value(in[i + 1]), lo = detail::hex_value(in[i + 2]);
     if (hi < 0 || lo < 0) return false;
     out += static_cast<char>(hi * 16 + lo);
     i += 2;
@@ -90,7 +84,7 @@ Result<RedisEndpoint> RedisEndpoint::parse(std::string_view url) {
       if (port.empty()) return bad_url("an empty port", url);
     }
     for (char c : host)
-      if (!(hex(c) >= 0 || c == ':' || c == '.')) return bad_url("a bad IPv6 address", url);
+      if (!(detail::is_hex(c) || c == ':' || c == '.')) return bad_url("a bad IPv6 address", url);
   } else {
     if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
       host = authority.substr(0, colon);

@@ -60,7 +60,6 @@ std::string error_text(const redisAsyncContext* ac, std::string_view fallback) {
 struct RedisClient::Attempt : std::enable_shared_from_this<RedisClient::Attempt> {
   explicit Attempt(asio::io_context& io) : sd(io) {}
   ~Attempt() {
-    std::error_code ec;
     if (sd.is_open()) (void)sd.release();  // hiredis owns (and closes) the fd
   }
 
@@ -147,7 +146,6 @@ struct RedisClient::Attempt : std::enable_shared_from_this<RedisClient::Attempt>
   static void cleanup(void* p) {
     Attempt* a = of(p);
     a->ac = nullptr;
-    std::error_code ec;
     if (a->sd.is_open()) (void)a->sd.release();  // deregistered from the reactor; hiredis closes the fd next
     // hiredis still calls onDisconnect with this context after the hook: let go later.
     asio::post(a->sd.get_executor(), [keep = std::move(a->self)] {});
@@ -203,7 +201,6 @@ RedisClient::~RedisClient() { shutdown(); }
 // Resolves the host if it is a name, then connects.
 void RedisClient::start() {
   if (stopped_) return;
-  ++attempts_;
   std::error_code ec;
   (void)asio::ip::make_address(endpoint_.host, ec);
   if (!ec) {
@@ -412,10 +409,12 @@ void RedisClient::check_deadlines() {
   if (!a || stopped_) return;
   const auto now = Clock::now();
   if (!a->connected && now >= a->connect_deadline && a->ac) {
-    a->lost_reason = "no connection within 1000 ms";
-    a->reported = true;
+    std::string why = "no connection within ";
+    why += std::to_string(kConnectTimeout.count());
+    why += " ms";
+    a->reported = true;     // on_lost is called here, not by onDisconnect
     redisAsyncFree(a->ac);  // answers every command ConnectFailed
-    on_lost("no connection within 1000 ms");
+    on_lost(why);
     return;
   }
   for (auto& c : a->cmds) {
@@ -437,7 +436,6 @@ void RedisClient::check_deadlines() {
 void RedisClient::shutdown() noexcept {
   if (stopped_) return;
   stopped_ = true;
-  std::error_code ec;
   deadline_timer_.cancel();
   backoff_timer_.cancel();
   if (auto a = std::move(attempt_)) {

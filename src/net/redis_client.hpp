@@ -71,7 +71,6 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
   bool stopped_ = false;
   bool logged_down_ = false;  // "unreachable" is logged once per outage
   std::chrono::milliseconds backoff_{100};
-  std::uint64_t attempts_ = 0;
 };
 
 }  // namespace portico::net

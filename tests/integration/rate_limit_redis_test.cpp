@@ -131,3 +131,33 @@ TEST_CASE("with Redis gone, Local counts in the gateway's memory", "[integration
   CHECK(get_status(gw.port(), &raw) == 429);
   CHECK(header_of(raw, "RateLimit-Policy") == "\"shared\";q=3;w=60");
 }
+
+TEST_CASE("through Redis, a refusal names the policy that refused and the others keep their quota",
+          "[integration][rate_limit][redis]") {
+  RedisServer redis(unused_port());
+  ScriptedUpstream up([](const Received&) { return ScriptedUpstream::ok("ok"); });
+  RateLimitConfig c;
+  RateLimitPolicy wide, narrow;
+  wide.name = "wide";
+  wide.limit = 100;
+  wide.period = std::chrono::minutes(1);
+  wide.key.kind = RateLimitKey::Kind::Route;
+  narrow = wide;
+  narrow.name = "narrow";
+  narrow.limit = 2;
+  c.policies = {wide, narrow};
+  c.counter_prefix = unique_prefix();
+  c.shared_store = redis_store(redis.url());
+  c.store_failure = RateLimitStoreFailure::Deny;
+  auto f = make_rate_limit(std::move(c));
+  REQUIRE(f);
+  GatewayRunner gw(route_with(up.port(), {*f}));
+
+  CHECK(get_status(gw.port()) == 200);
+  CHECK(get_status(gw.port()) == 200);
+  std::string raw;
+  CHECK(get_status(gw.port(), &raw) == 429);
+  CHECK_THAT(body_of(raw), Catch::Contains("policy \\\"narrow\\\""));
+  // The refused request took nothing from "wide": 2 of its 100 are used.
+  CHECK_THAT(header_of(raw, "RateLimit"), Catch::StartsWith("\"wide\";r=98;"));
+}

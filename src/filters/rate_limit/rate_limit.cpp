@@ -180,7 +180,9 @@ class RateLimitFilter final : public Filter, public std::enable_shared_from_this
         if (!(*r)[i].allowed && refused == policies_.size()) refused = i;
       }
       if (refused < policies_.size()) {
-        // The script counted nothing: what the earlier policies would have taken is still there.
+        // The script counted nothing: what the admitting policies would have taken is still there.
+        for (std::size_t j = 0; j < refused; ++j)
+          left.remaining[j] = std::min(policies_[j].quota, left.remaining[j] + 1);
         return deferred.respond(refusal(request_id, left, refused, (*r)[refused].retry_after));
       }
       decided = c_.policy_headers ? remaining_header(left, policies_.size()) : std::string();

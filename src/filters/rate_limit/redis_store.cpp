@@ -237,7 +237,7 @@ class RedisStore final : public SharedRateLimitStore, public std::enable_shared_
     std::vector<RateLimitDecision> out(n);
     for (std::size_t i = 0; i < n; ++i) {
       const auto* e = &r.elements[1 + 4 * i];
-      out[i].allowed = e[0].integer != 0 && r.elements[0].integer != 0;
+      out[i].allowed = e[0].integer != 0;  // as if alone: the request is refused when any check is
       out[i].remaining = std::max<std::int64_t>(0, e[1].integer);
       out[i].reset = nanoseconds(std::max<std::int64_t>(0, e[2].integer) * kMicro);
       out[i].retry_after = nanoseconds(std::max<std::int64_t>(0, e[3].integer) * kMicro);
